@@ -1,0 +1,105 @@
+"""The grader's public Python API: what the TUI, the CLI and other tools call.
+
+Importing this module is cheap (no torch, no pydantic); the heavy parts load on first use.
+- `exercise_ids()`, `resolve_exercise("3")`, `list_exercises(store)`: the catalogue.
+- `check(exercise, file)`: grade one file in this process (the learner's code still runs in a child).
+- `GradingClient`: a warm grading worker in a separate process, for fast re-checks from a UI that
+  must never import torch itself (the TUI, `grader watch`).
+- `next_hint`, `init_workspace`, `default_file`: the learner's workspace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import UsageError
+from grader.progress import ProgressStore
+from grader.report import Report
+from grader.workspace import default_file, init_workspace  # noqa: F401  (re-exported)
+
+
+@dataclass(frozen=True)
+class ExerciseInfo:
+    id: str
+    title: str
+    summary: str
+    status: str  # new | passed | fail | not-started
+
+
+def exercise_ids() -> list[str]:
+    """Every exercise id, in curriculum order (exercise1 ... exercise14)."""
+    from grader.registry import exercise_ids as ids
+
+    return ids()
+
+
+def resolve_exercise(name: str) -> str:
+    """'3', 'exercise3' or 'Exercise3' -> 'exercise3'; anything else raises UsageError naming the valid ids."""
+    from grader.registry import resolve
+
+    return resolve(name)
+
+
+def list_exercises(store: ProgressStore | None = None) -> list[ExerciseInfo]:
+    from grader.content import load_exercise_meta
+
+    infos = []
+    for ex_id in exercise_ids():
+        meta = load_exercise_meta(ex_id)
+        status = store.exercise_status(ex_id) if store else "new"
+        infos.append(ExerciseInfo(ex_id, meta.title, meta.summary, status))
+    return infos
+
+
+def check(exercise: str, file: str | Path | None = None, *, device: str = "cpu",
+          store: ProgressStore | None = None) -> Report:
+    """Grade one submission. The verdict is computed here; the learner's code runs in a child process.
+
+    Records the result in `store` when one is given. Raises UsageError for an unknown exercise,
+    a missing file or an unavailable device.
+    """
+    from grader.engine import grade_files
+
+    return grade_files(resolve_exercise(exercise), [file], device=device, store=store)[0]
+
+
+def next_hint(exercise: str, store: ProgressStore) -> tuple[int, int, str]:
+    """Reveal the next hint: (number shown, number available, text of the newest one)."""
+    from grader.content import load_exercise_meta
+
+    ex_id = resolve_exercise(exercise)
+    hints = load_exercise_meta(ex_id).hints
+    if not hints:
+        raise UsageError(f"{ex_id} has no hints")
+    shown = store.next_hint_index(ex_id, len(hints))
+    return shown, len(hints), hints[shown - 1]
+
+
+class GradingClient:
+    """A warm grading worker (`python -m grader serve`) driven over pipes; torch lives only there.
+
+    The first `check` pays for starting the worker (about one torch import); later checks reuse it.
+    Thread-safe: one check at a time. `close()` (or the context manager) stops the worker.
+    """
+
+    def __init__(self, store_path: str | Path | None = None) -> None:
+        from grader.service import ServiceClient
+
+        self._client = ServiceClient(store_path)
+
+    def warm_up(self) -> None:
+        """Start the worker and load torch now, so that the first check is fast."""
+        self._client.warm_up()
+
+    def check(self, exercise: str, file: str | Path | None = None, *, device: str = "cpu") -> Report:
+        return self._client.check(resolve_exercise(exercise), file, device)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> GradingClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,75 @@
+"""`grader`: the command line. Each command is a module in grader/commands with `register` and `run`.
+
+Exit codes: 0 every check passed; 1 the submission failed; 2 usage error; 3 internal grader error.
+Usage errors print one line (what is wrong and what is valid), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+
+from grader.errors import UsageError
+
+COMMANDS = ("list", "check", "watch", "hint", "init", "content", "trace", "train", "progress", "gradescope", "serve")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="grader", description="Forward Lab's grader: checks your forward() against reference PyTorch models.",
+                    epilog="exit codes: 0 all checks passed, 1 submission failed, 2 usage error, 3 internal error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser, required=True)
+    for name in COMMANDS:
+        module = _command(name)
+        if module is not None:
+            module.register(sub)
+    return parser
+
+
+def _command(name: str):
+    try:
+        return importlib.import_module(f"grader.commands.{name}_cmd")
+    except ModuleNotFoundError as err:
+        if err.name == f"grader.commands.{name}_cmd":
+            return None  # a command not built yet is simply not offered
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except UsageError as err:
+        print(f"grader {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception:  # noqa: BLE001 - anything else is the grader's fault: say so, exit 3
+        traceback.print_exc()
+        print("grader: internal error (exit 3): please report this with the traceback above", file=sys.stderr)
+        return 3
+
+
+def run() -> None:
+    """Console-script entry point. Exits without running torch's slow teardown: every write is
+    already committed and flushed, so there is nothing left for it to do."""
+    import os
+
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,136 @@
+"""`grader check EXERCISE [FILE ...]`: grade one submission, or a batch with --jobs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from grader.commands.common import add_exercise
+
+FORMATS = ("text", "json", "junit", "gradescope", "exercism", "csv")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="grade your forward() (or a batch of submissions)",
+                       description="Grade FILE (default: the workspace's exercises/EXERCISE.py). "
+                                   "Several FILEs are graded as a batch; --json prints a list then.")
+    add_exercise(p)
+    p.add_argument("files", nargs="*", metavar="FILE", help="submission file(s)")
+    p.add_argument("--json", action="store_true", help="same as --format json")
+    p.add_argument("--format", choices=FORMATS, default=None, help="output format (default: text)")
+    p.add_argument("--output", "-o", metavar="PATH", help="write the report to PATH instead of stdout")
+    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu", help="device to run on (default: cpu)")
+    p.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
+                   help="grade N submissions at a time (default: the number of CPU cores, for a batch)")
+    p.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="wall-time limit per submission")
+    p.add_argument("--memory", type=_positive, metavar="MB", help="memory limit per submission, in MB")
+    p.set_defaults(run=run)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value} must be more than 0")
+    return value
+
+
+def _limits(args: argparse.Namespace, exercise_id: str):
+    from dataclasses import replace
+
+    from grader.engine import exercise_limits
+
+    limits = exercise_limits(exercise_id)
+    if args.timeout:
+        limits = replace(limits, wall_s=args.timeout, cpu_s=max(limits.cpu_s, args.timeout * 2))
+    if args.memory:
+        limits = replace(limits, memory_mb=args.memory)
+    return limits
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+
+    from grader.api import resolve_exercise
+    from grader.engine import grade_files, submission_paths
+
+    fmt = "json" if args.json else (args.format or "text")
+    exercise_id = resolve_exercise(args.exercise)
+    files = args.files or [None]
+    submission_paths(exercise_id, files)  # a missing file is a usage error before anything starts
+    many = len(files) > 1
+    jobs = args.jobs or (min(os.cpu_count() or 1, len(files)) if many else 1)
+    progress = BatchProgress(len(files)) if many else None
+    store = None
+    if not many:
+        from grader.commands.common import open_store
+
+        store = open_store()
+    try:
+        reports = grade_files(exercise_id, files, device=args.device, store=store, jobs=jobs,
+                              limits=_limits(args, exercise_id), on_done=progress.advance if progress else None)
+    finally:
+        if progress:
+            progress.close()
+    _emit(reports, fmt, many, args.output)
+    return 0 if all(r.status == "pass" for r in reports) else 1
+
+
+def _emit(reports, fmt: str, many: bool, output: str | None) -> None:
+    if fmt == "text":
+        from rich.console import Console
+
+        from grader.content import load_exercise_meta
+        from grader.render import print_report
+
+        console = Console(file=open(output, "w") if output else None)
+        title = _title(load_exercise_meta, reports[0].exercise)
+        for report in reports:
+            print_report(report, title, console)
+        return
+    from grader.formats import render
+
+    text = render(reports, fmt, many)
+    if output:
+        Path(output).write_text(text + "\n")
+    else:
+        sys.stdout.write(text + "\n")
+
+
+def _title(load_meta, exercise_id: str) -> str:
+    try:
+        return load_meta(exercise_id).title
+    except Exception:  # noqa: BLE001 - a broken metadata file must not hide the grade
+        return ""
+
+
+class BatchProgress:
+    """A progress bar on stderr for batches (rich, transient)."""
+
+    def __init__(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self._bar = Progress("grading", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                             console=Console(stderr=True), transient=True)
+        self._task = self._bar.add_task("grading", total=total)
+        self._bar.start()
+
+    def advance(self, _report) -> None:
+        self._bar.advance(self._task)
+
+    def close(self) -> None:
+        self._bar.stop()

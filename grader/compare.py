@@ -1,0 +1,101 @@
+"""Comparing observed outputs with expected ones, in torch.testing.assert_close's own terms.
+
+The mismatch text is assert_close's (mismatched count and percentage, greatest absolute and
+relative difference with their index, the tolerance); this module only adds what it can't know:
+wrong return types, NaN/Inf, and which submodule's output first departs from the reference.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch.utils._pytree import tree_flatten
+
+
+def wrong_types(value: Any) -> list[str]:
+    """Names of leaves that are not plain tensors (the child turns them into {'__type__': name})."""
+    leaves = tree_flatten(value, is_leaf=lambda x: isinstance(x, dict) and "__type__" in x)[0]
+    return [leaf["__type__"] for leaf in leaves if isinstance(leaf, dict) and "__type__" in leaf] + \
+        [type(leaf).__name__ for leaf in leaves if leaf is not None and not isinstance(leaf, (torch.Tensor, dict))]
+
+
+def structure(value: Any) -> str:
+    """'tensor [4, 10]', 'tuple(tensor [4, 5, 3], tensor [4, 8])', 'dict(embedding: ..., logits: ...)'."""
+    if isinstance(value, torch.Tensor):
+        return f"tensor {list(value.shape)}"
+    if isinstance(value, dict) and "__type__" in value:
+        return value["__type__"]
+    if isinstance(value, (tuple, list)):
+        return f"{type(value).__name__}({', '.join(structure(v) for v in value)})"
+    if isinstance(value, dict):
+        return "dict(" + ", ".join(f"{k}: {structure(v)}" for k, v in value.items()) + ")"
+    return type(value).__name__
+
+
+def close(actual: Any, expected: Any, rtol: float | None, atol: float | None) -> bool:
+    """assert_close's criterion (same dtype and shape, |a - e| <= atol + rtol * |e|, its default
+    tolerances per dtype, NaN equal to NaN), without its per-call import of torch.distributed."""
+    from torch.testing._comparison import default_tolerances
+
+    a_leaves, e_leaves = tree_flatten(actual)[0], tree_flatten(expected)[0]
+    if len(a_leaves) != len(e_leaves):
+        return False
+    for a, e in zip(a_leaves, e_leaves):
+        if not (isinstance(a, torch.Tensor) and isinstance(e, torch.Tensor)):
+            if a != e:
+                return False
+            continue
+        if a.dtype != e.dtype or a.shape != e.shape:
+            return False
+        r, t = (rtol, atol) if rtol is not None else default_tolerances(a, e)
+        if not torch.isclose(a, e, rtol=r, atol=t, equal_nan=True).all():
+            return False
+    return True
+
+
+def mismatch(actual: Any, expected: Any, rtol: float | None = None, atol: float | None = None) -> str | None:
+    """None when `actual` matches `expected`, else assert_close's explanation (first line dropped)."""
+    if structure(actual) != structure(expected):
+        return f"expected {structure(expected)}, got {structure(actual)}"
+    if close(actual, expected, rtol, atol):
+        return None
+    try:
+        torch.testing.assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
+    except AssertionError as err:
+        text = str(err).strip()
+        return text.split("\n\n", 1)[-1] if "\n\n" in text else text
+    except Exception as err:  # noqa: BLE001 - a structure assert_close cannot compare is a mismatch too
+        return str(err)
+    return None
+
+
+def non_finite(value: Any) -> bool:
+    return any(isinstance(t, torch.Tensor) and t.is_floating_point() and not torch.isfinite(t).all()
+               for t in tree_flatten(value)[0])
+
+
+def first_divergence(learner_stages: list[dict], reference_stages: list[dict], to_reference_name,
+                     rtol: float | None, atol: float | None) -> str | None:
+    """Where the learner's submodule outputs first depart from the reference's, in call order."""
+    ref_by_name: dict[str, list[Any]] = {}
+    for stage in reference_stages:
+        ref_by_name.setdefault(stage["name"], []).append(stage["output"])
+    seen: dict[str, int] = {}
+    last_good = None
+    for stage in learner_stages:
+        name = stage["name"]
+        k = seen.get(name, 0)
+        seen[name] = k + 1
+        candidates = ref_by_name.get(to_reference_name(name), [])
+        if k >= len(candidates):
+            continue  # a module the reference does not call as a module (e.g. self.relu vs F.relu)
+        if mismatch(stage["output"], candidates[k], rtol, atol) is not None:
+            after = f"after `{last_good}` matched, " if last_good else ""
+            return (f"{after}the output of `{name}` ({stage['module']}) is the first to differ from the "
+                    f"reference: look at what your forward does to the data before it reaches `{name}`")
+        last_good = name
+    if last_good:
+        return (f"every submodule's output matches up to `{last_good}`: the difference comes after it "
+                "(an extra or missing operation at the end?)")
+    return None

@@ -1,0 +1,352 @@
+"""Grading: prepare the exercise once (cases, inputs, weights, reference observations), run each
+submission in an isolated child, judge its raw observations here, and build the Report.
+
+`grade_files` is the one entry point (single file, batch, watch and service all use it);
+`Grader` keeps prepared exercises and warm zygotes for re-use across calls.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.errors import UsageError
+from grader.report import CheckResult, Report
+from grader.sandbox import ChildOutcome, Limits, Zygote
+
+REPORT_SHAPED = re.compile(r'"status"\s*:\s*"pass"|^\s*(all (checks|tests) passed|passed|ok|pass|✓)\b', re.I | re.M)
+
+
+def case_seed(case_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(case_id.encode()).digest()[:4], "little")
+
+
+@dataclass
+class Prepared:
+    """An exercise made ready to judge submissions: everything but the learner's observations."""
+
+    exercise: object
+    device: str
+    checks: list
+    cases: dict
+    inputs: dict
+    states: dict
+    reference: dict
+    plan_path: Path
+    limits: Limits
+    hints: dict = field(default_factory=dict)
+
+
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device not in ("cpu", "cuda", "auto"):
+        raise UsageError(f"unknown device {device!r}; valid: cpu, cuda, auto")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: no CUDA device is available here; valid: cpu, auto")
+    return device
+
+
+def exercise_limits(exercise_id: str) -> Limits:
+    from grader.content import load_exercise_meta
+
+    try:
+        limits = load_exercise_meta(exercise_id).limits
+    except KeyError:
+        return Limits()
+    return Limits(wall_s=limits.time_s, cpu_s=limits.time_s * 2, memory_mb=limits.memory_mb)
+
+
+def prepare(exercise_id: str, device: str, workdir: Path, limits: Limits | None = None,
+            cache: Path | None = None) -> Prepared:
+    """Build cases, inputs, weights and the reference's observations; write the child's plan.
+
+    With `cache`, the weights, the plan and the reference's observations are kept there between
+    runs (keyed by the grader's source and torch's version), so that a cold `grader check` does
+    not rebuild the reference: it is computed by this side only, once.
+    """
+    import torch
+
+    from grader import registry
+    from grader.standard import final_checks, standard_checks
+
+    ex = registry.load(exercise_id)
+    checks = standard_checks(ex, device) + final_checks()
+    cases = {c.id: c for check in checks for c in check.cases}
+    if device == "cuda":  # every case runs on the GPU; the reference stays on the CPU
+        cases = {k: (c if c.device == "emulated" else _on(c, "cuda")) for k, c in cases.items()}
+    inputs = {cid: _inputs(ex, c, cases) for cid, c in cases.items()}
+    key = f"{ex.id}-{device}-{cache_key()}"
+    cached = cache / f"{key}.pt" if cache else None
+    if cached and cached.exists():
+        saved = torch.load(cached, weights_only=True)
+        plan_path = cache / f"{key}.plan.pt"
+        states, reference = saved["states"], saved["reference"]
+    else:
+        states, reference, plan = _reference_and_plan(ex, cases, inputs)
+        plan_path = workdir / f"{key}.plan.pt"
+        torch.save(plan, plan_path)
+        if cached:
+            _save_atomically({"states": states, "reference": reference}, cached, plan_path, cache / f"{key}.plan.pt")
+    return Prepared(ex, device, checks, cases, inputs, states, reference, plan_path,
+                    limits or exercise_limits(ex.id), {c.id: c.hint for c in checks})
+
+
+def cache_key() -> str:
+    """Changes whenever the grader's code or torch's version does."""
+    import torch
+
+    digest = hashlib.sha256(torch.__version__.encode())
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _save_atomically(data: dict, target: Path, plan_src: Path, plan_target: Path) -> None:
+    import shutil
+
+    import torch
+
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = target.with_suffix(".tmp")
+    torch.save(data, tmp)
+    shutil.copyfile(plan_src, plan_target.with_suffix(".tmp"))
+    plan_target.with_suffix(".tmp").replace(plan_target)
+    tmp.replace(target)
+
+
+def _reference_and_plan(ex, cases: dict, inputs: dict) -> tuple[dict, dict, dict]:
+    """The reference's weights (under learner names), its observation of every case, and the child's plan."""
+    import torch
+
+    from grader.runner import run_case
+
+    refs, states = {}, {}
+    for config in ex.configs:
+        torch.manual_seed(case_seed(config.name))
+        refs[config.name] = ex.reference(config).eval()
+        states[config.name] = ex.learner_state(refs[config.name])
+    wire, reference = [], {}
+    for cid, case in cases.items():
+        w = _wire(case, inputs[cid])
+        ref_case = {**w, "device": None if case.device == "cuda" else case.device}
+        if case.grad:
+            probe = run_case(copy.deepcopy(refs[case.config]), ref_case)
+            gen = torch.Generator().manual_seed(case_seed(cid + "/cotangent"))
+            w["cotangent"] = ref_case["cotangent"] = _cotangent(probe["output"], gen)
+        reference[cid] = run_case(copy.deepcopy(refs[case.config]), ref_case)
+        if reference[cid]["error"]:
+            raise RuntimeError(f"reference failed on {cid}: {reference[cid]['error']}")
+        wire.append(w)
+    plan = {"class_name": ex.class_name, "forward_args": list(ex.forward_args),
+            "configs": [{"name": c.name, "args": list(c.args), "kwargs": dict(c.kwargs)} for c in ex.configs],
+            "states": states, "cases": wire}
+    return states, reference, plan
+
+
+def _on(case, device: str):
+    from dataclasses import replace
+
+    return replace(case, device=device)
+
+
+def _inputs(ex, case, cases):
+    """Seeded inputs; a 'row' case takes one sample of another case's batch."""
+    import torch
+    from torch.utils._pytree import tree_map
+
+    from grader.spec import Inputs
+
+    source = case.variant.get("slice_of")
+    if source:
+        whole = _inputs(ex, cases[source], cases)
+        i = case.variant["index"]
+        cut = lambda t: t[i:i + 1] if isinstance(t, torch.Tensor) else t  # noqa: E731
+        return Inputs(tree_map(cut, whole.args), tree_map(cut, dict(whole.kwargs)))
+    gen = torch.Generator().manual_seed(case_seed(f"{case.config}/{case.batch}/{sorted(case.variant.items())}"))
+    return ex.inputs(ex.config(case.config), case.batch, gen, case.variant)
+
+
+def _wire(case, inputs) -> dict:
+    return {"id": case.id, "config": case.config, "args": list(inputs.args), "kwargs": dict(inputs.kwargs),
+            "train": case.train, "seed": case.seed, "dtype": case.dtype, "device": case.device,
+            "stages": case.stages, "cotangent": None}
+
+
+def _cotangent(output, gen):
+    import torch
+    from torch.utils._pytree import tree_map
+
+    return tree_map(lambda t: torch.randn(t.shape, generator=gen) if isinstance(t, torch.Tensor) and t.is_floating_point() else None,
+                    output)
+
+
+# --- judging ---------------------------------------------------------------------------------
+
+def judge(prep: Prepared, file_label: str, outcome: ChildOutcome, duration_s: float) -> Report:
+    from grader.checks import JudgeContext, Missing, Outcome
+
+    loads = {f["config"]: f for f in outcome.frames if f.get("kind") == "load"}
+    learner = {f["id"]: f for f in outcome.frames if f.get("kind") == "case"}
+    crash, limit = child_failure(prep, outcome, learner)
+    ctx = JudgeContext(prep.exercise, prep.device, prep.cases, prep.reference, learner, loads, prep.states,
+                       prep.inputs, child_failure=limit or crash, extra={"crash": crash, "limit": limit})
+    results: dict[str, CheckResult] = {}
+    for check in prep.checks:
+        blocked = [d for d in check.depends if d in results and results[d].status != "pass"]
+        if blocked:
+            outcome_ = Outcome.skip(f"skipped: {blocked[0]} did not pass")
+        else:
+            try:
+                outcome_ = check.judge(ctx)
+            except Missing as gone:
+                outcome_ = Outcome.skip(f"did not run: {gone}")
+            except Exception as err:  # noqa: BLE001 - never a pass: an unjudgeable result fails, with the reason
+                outcome_ = Outcome.fail(f"the grader could not judge this result ({type(err).__name__}: {err})")
+        hint = (outcome_.hint or check.hint) if outcome_.status == "fail" else ""
+        results[check.id] = CheckResult(check.id, check.category, outcome_.status, outcome_.message, hint)
+    checks = list(results.values())
+    not_started = results.get("load/started") is not None and results["load/started"].status == "fail" \
+        and "NotImplementedError" in results["load/started"].message
+    return Report(prep.exercise.id, file_label, Report.decide(checks, not_started), prep.device,
+                  duration_s, checks, outcome.output)
+
+
+def child_failure(prep: Prepared, outcome: ChildOutcome, learner: dict) -> tuple[str | None, str | None]:
+    """(crash, limit): why the child did not finish cleanly, in the learner's terms."""
+    import signal as sig
+
+    limits = prep.limits
+    limit = crash = None
+    if outcome.timed_out:
+        limit = f"ran past its time limit of {limits.wall_s:g} s and was stopped (an endless loop, or far too much work?)"
+    elif outcome.signal == sig.SIGXCPU:
+        limit = f"ran past its CPU time limit of {limits.cpu_s:g} s and was stopped"
+    elif any(_is_memory_error(o.get("error")) for o in learner.values()):
+        limit = f"ran past its memory limit of {limits.memory_mb} MB"
+    elif outcome.signal == sig.SIGKILL:
+        limit = f"was killed (SIGKILL): most likely it ran out of memory (limit {limits.memory_mb} MB)"
+    if outcome.output_bytes > limits.output_bytes:
+        limit = f"printed {outcome.output_bytes:,} bytes, more than the {limits.output_bytes:,} allowed (output truncated)"
+    if outcome.worker_lost:
+        crash = "your code took down the grading worker process"
+    elif outcome.signal not in (None, sig.SIGKILL, sig.SIGXCPU):
+        crash = f"your code crashed with signal {sig.Signals(outcome.signal).name}"
+    elif outcome.frame_error:
+        crash = outcome.frame_error
+    elif not outcome.finished and not limit:
+        crash = f"your code exited early (exit status {outcome.exit_code}) before the checks finished: don't call exit()"
+    elif REPORT_SHAPED.search(outcome.output):
+        crash = "your code printed something that looks like a grader report: printing a result is not passing it"
+    return crash, limit
+
+
+def _is_memory_error(error: dict | None) -> bool:
+    return bool(error) and (error["type"] == "MemoryError" or "can't allocate memory" in error["message"]
+                            or "not enough memory" in error["message"].lower())
+
+
+# --- running ---------------------------------------------------------------------------------
+
+class Grader:
+    """Prepared exercises and warm zygotes, kept for re-use (batch, watch, service)."""
+
+    def __init__(self, jobs: int = 1, limits: Limits | None = None, cache: Path | None = None) -> None:
+        self.zygotes = [Zygote() for _ in range(max(1, jobs))]  # start now: they import torch while we do
+        self.limits = limits
+        self.cache = cache
+        self._tmp = tempfile.TemporaryDirectory(prefix="forwardlab-")
+        self._prepared: dict[tuple[str, str], Prepared] = {}
+
+    def prepared(self, exercise_id: str, device: str) -> Prepared:
+        key = (exercise_id, device)
+        if key not in self._prepared:
+            self._prepared[key] = prepare(exercise_id, device, Path(self._tmp.name), self.limits, self.cache)
+        return self._prepared[key]
+
+    def grade(self, prep: Prepared, file: Path, label: str, slot: int = 0) -> Report:
+        start = time.perf_counter()
+        zygote = self.zygotes[slot]
+        if not zygote.alive:
+            zygote = self.zygotes[slot] = Zygote()
+        outcome = zygote.run(prep.plan_path, prep.limits, prep.device, file)
+        return judge(prep, label, outcome, time.perf_counter() - start)
+
+    def grade_many(self, prep: Prepared, files: list[tuple[Path, str]],
+                   on_done: Callable[[Report], None] | None = None) -> list[Report]:
+        """Grade files on all zygotes at once; reports come back in the order of `files`."""
+        slots = list(range(len(self.zygotes)))
+        results: list[Report | None] = [None] * len(files)
+
+        def work(slot: int) -> None:
+            for i in range(slot, len(files), len(slots)):
+                results[i] = self.grade(prep, *files[i], slot=slot)
+                if on_done:
+                    on_done(results[i])
+
+        with ThreadPoolExecutor(len(slots)) as pool:
+            list(pool.map(work, slots))
+        return [r for r in results if r is not None]
+
+    def close(self) -> None:
+        for z in self.zygotes:
+            z.close()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> Grader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def reference_cache() -> Path | None:
+    """Where single checks keep prepared references: $FORWARDLAB_CACHE_DIR, else the user cache dir."""
+    import os
+
+    if os.environ.get("FORWARDLAB_NO_CACHE"):
+        return None
+    if os.environ.get("FORWARDLAB_CACHE_DIR"):
+        return Path(os.environ["FORWARDLAB_CACHE_DIR"])
+    from platformdirs import user_cache_path
+
+    return user_cache_path("forwardlab", appauthor=False) / "prepared"
+
+
+def submission_paths(exercise_id: str, files: Iterable[str | Path | None]) -> list[tuple[Path, str]]:
+    """(absolute path, label as the user wrote it); a missing file is a usage error."""
+    from grader.workspace import default_file
+
+    out = []
+    for f in files:
+        label = str(f) if f is not None else str(default_file(exercise_id, relative=True))
+        path = Path(f) if f is not None else default_file(exercise_id)
+        if not path.is_file():
+            raise UsageError(f"no such file: {label}" + ("" if f is not None else
+                             " (run `grader init` to create the exercises, or pass a FILE)"))
+        out.append((path.resolve(), label))
+    return out
+
+
+def grade_files(exercise_id: str, files: list, *, device: str = "cpu", store=None, jobs: int = 1,
+                limits: Limits | None = None, on_done: Callable[[Report], None] | None = None) -> list[Report]:
+    """Grade every file; record each report in `store` when given."""
+    paths = submission_paths(exercise_id, files)
+    # a batch prepares afresh: one submission must never be able to touch what the next is judged by
+    cache = reference_cache() if len(paths) == 1 else None
+    with Grader(jobs=min(jobs, len(paths)), limits=limits, cache=cache) as grader:
+        prep = grader.prepared(exercise_id, resolve_device(device))
+        reports = grader.grade_many(prep, paths, on_done)
+    if store is not None:
+        for report in reports:
+            store.record_check(report.to_dict())
+    return reports

@@ -1,0 +1,65 @@
+"""exercise3: TinyCNN — two conv/ReLU/pool stages, flatten each sample, one linear layer (seed 001)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from grader.spec import Config, Exercise, Inputs, Mistake
+
+
+class TinyCNNReference(nn.Module):
+    """The reference: the learner's attributes, with a functional forward."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 16, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(16 * 7 * 7, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        return self.fc(torch.flatten(x, 1))
+
+
+def _features(s: dict, x: torch.Tensor, act=F.relu) -> torch.Tensor:
+    x = F.max_pool2d(act(F.conv2d(x, s["conv1.weight"], s["conv1.bias"], padding=1)), 2)
+    return F.max_pool2d(act(F.conv2d(x, s["conv2.weight"], s["conv2.bias"], padding=1)), 2)
+
+
+def _head(s: dict, flat: torch.Tensor) -> torch.Tensor:
+    return F.linear(flat, s["fc.weight"], s["fc.bias"])
+
+
+class TinyCNNSpec(Exercise):
+    id = "exercise3"
+    class_name = "TinyCNN"
+    expected_calls = {"conv1": (1,), "conv2": (1,), "fc": (1,), "pool": (0, 1, 2)}
+
+    def reference(self, config: Config) -> nn.Module:
+        return TinyCNNReference()
+
+    def inputs(self, config: Config, batch: int, gen: torch.Generator, variant) -> Inputs:
+        return Inputs((torch.rand(batch, 1, 28, 28, generator=gen),))
+
+    def mistakes(self) -> list[Mistake]:
+        return [
+            Mistake("your output equals the reference without the ReLUs: did you forget the activations after the convolutions?",
+                    lambda s, c, x: _head(s, _features(s, x, act=lambda h: h).flatten(1))),
+            Mistake("your output has a ReLU after conv1 but not after conv2",
+                    lambda s, c, x: _head(s, F.max_pool2d(F.conv2d(F.max_pool2d(F.relu(F.conv2d(x, s["conv1.weight"], s["conv1.bias"], padding=1)), 2), s["conv2.weight"], s["conv2.bias"], padding=1), 2).flatten(1))),
+            Mistake("your output is softmax(logits): forward should return raw logits",
+                    lambda s, c, x: _head(s, _features(s, x).flatten(1)).softmax(dim=1)),
+            Mistake("your output has a ReLU after fc: logits must be able to be negative",
+                    lambda s, c, x: F.relu(_head(s, _features(s, x).flatten(1)))),
+            Mistake("you flattened channels-last (permute before flatten): flatten the [16, 7, 7] feature map as it comes, with x.flatten(1)",
+                    lambda s, c, x: _head(s, _features(s, x).permute(0, 2, 3, 1).flatten(1))),
+            Mistake("your flatten mixes samples: x.view(16*7*7, -1) takes features from several images; use x.flatten(1) or x.view(x.size(0), -1)",
+                    lambda s, c, x: _head(s, _features(s, x).reshape(16 * 7 * 7, -1).T)),
+        ]
+
+
+EXERCISE = TinyCNNSpec()

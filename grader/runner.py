@@ -1,0 +1,284 @@
+"""Runs one forward "case" on a model and records raw observations.
+
+The same function observes the learner's model in the child and the reference model in the
+parent, so both are seen the same way. It imports only torch: the child must stay lean.
+An observation holds plain tensors and primitives only (it crosses the process boundary and
+is loaded there with `torch.load(weights_only=True)`).
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode, resolve_name
+from torch.utils._pytree import tree_flatten, tree_map
+
+
+class OpRecorder(TorchFunctionMode):
+    """Records the qualified name of every torch function the learner's code calls (F.linear, ...)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+        self.device_violations: list[str] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.names.add(resolve_name(func) or getattr(func, "__qualname__", repr(func)))
+        return func(*args, **(kwargs or {}))
+
+
+EMULATED = torch.device("meta")  # what x.device reports for tensors on the emulated device
+MOVES = {"torch.Tensor.to", "torch.Tensor.type_as", "torch.Tensor.cpu", "torch.Tensor.cuda"}
+CROSS_DEVICE_OK = {"torch.Tensor.__getitem__", "torch.Tensor.__setitem__", "torch.Tensor.copy_",
+                   "torch.Tensor.device.__get__", "torch.Tensor.dim", "torch.Tensor.size", "torch.Tensor.shape.__get__"}
+
+
+class DeviceEmulator(OpRecorder):
+    """Runs forward on real CPU data while pretending the model and inputs live on another device.
+
+    Tensors "on the device" are tracked by identity; `x.device` reports `EMULATED` for them, a
+    factory or move given that device puts its result there, and anything created without it
+    (torch.zeros(n), .cpu(), device="cpu") stays on the CPU. A call that mixes both (0-dim CPU
+    tensors aside, as torch allows) is recorded as a violation: on a real GPU it would fail.
+    Unlike meta tensors, this needs no shape-only kernels, so values stay real and checkable.
+    """
+
+    def __init__(self, on_device: list[torch.Tensor]) -> None:
+        super().__init__()
+        self._on: dict[int, torch.Tensor] = {id(t): t for t in on_device}  # keep alive: ids stay unique
+
+    def on_device(self, t: torch.Tensor) -> bool:
+        return id(t) in self._on
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = resolve_name(func) or getattr(func, "__qualname__", repr(func))
+        self.names.add(name)
+        kwargs = kwargs or {}
+        if name == "torch.Tensor.device.__get__":
+            return EMULATED if self.on_device(args[0]) else torch.device("cpu")
+        wants_device = self._asks_for_device(name, args, kwargs)
+        args, kwargs = tree_map(self._real_device, (args, kwargs))
+        tensors = [t for t in tree_flatten((args, kwargs))[0] if isinstance(t, torch.Tensor)]
+        if name not in MOVES and name not in CROSS_DEVICE_OK:
+            self._check_mixing(name, tensors)
+        result = func(*args, **kwargs)
+        if wants_device is None:  # no explicit device: results follow their tensor inputs
+            wants_device = any(self.on_device(t) for t in tensors)
+        if wants_device:
+            for out in tree_flatten(result)[0]:
+                if isinstance(out, torch.Tensor):
+                    self._on[id(out)] = out
+        return result
+
+    def _asks_for_device(self, name: str, args: tuple, kwargs: dict) -> bool | None:
+        """True/False when the call names a target device (ours or the CPU), None when it doesn't."""
+        if name == "torch.Tensor.cpu":
+            return False
+        if name == "torch.Tensor.cuda":
+            self._violation(f"{name} hard-codes CUDA")
+            return True
+        if name == "torch.Tensor.type_as":
+            return self.on_device(args[1])
+        targets = [v for v in tree_flatten((args[1:] if name == "torch.Tensor.to" else (), kwargs.get("device")))[0]
+                   if isinstance(v, (torch.device, str, torch.Tensor)) and not isinstance(v, bool)]
+        for target in targets:
+            if isinstance(target, torch.Tensor):
+                return self.on_device(target)
+            kind = torch.device(target).type if isinstance(target, (str, torch.device)) else None
+            if kind == EMULATED.type:
+                return True
+            if kind == "cuda":
+                self._violation(f"{name} hard-codes device='cuda'")
+                return True
+            if kind == "cpu":
+                return False
+        return None
+
+    @staticmethod
+    def _real_device(value):
+        if isinstance(value, torch.device) and value.type in (EMULATED.type, "cuda"):
+            return torch.device("cpu")
+        if isinstance(value, str) and value.split(":")[0] in (EMULATED.type, "cuda"):
+            return "cpu"
+        return value
+
+    def _check_mixing(self, name: str, tensors: list[torch.Tensor]) -> None:
+        relevant = [t for t in tensors if not (t.dim() == 0 and not self.on_device(t))]
+        here = {self.on_device(t) for t in relevant}
+        if len(here) > 1:
+            self._violation(f"{name} got a tensor on the model's device and a tensor created on the CPU")
+
+    def _violation(self, text: str) -> None:
+        if len(self.device_violations) < 5 and text not in self.device_violations:
+            self.device_violations.append(text)
+
+
+def describe_error(err: BaseException, learner_file: str | None = None) -> dict:
+    """The error type, message and the innermost line of the learner's file that raised it."""
+    where = ""
+    for frame in reversed(traceback.extract_tb(err.__traceback__)):
+        if learner_file is None or frame.filename == learner_file:
+            where = f"line {frame.lineno}, in {frame.name}: {(frame.line or '').strip()}"
+            break
+    return {"type": type(err).__name__, "message": str(err)[:2000], "where": where}
+
+
+def plain(value: Any) -> Any:
+    """A copy of `value` holding only plain CPU tensors and primitives; other leaves become type names.
+
+    Tensor subclasses are not unwrapped (they could lie about their data): they become a type name,
+    which the judge reports as a wrong return type.
+    """
+    def leaf(x: Any) -> Any:
+        if isinstance(x, nn.Parameter):
+            x = x.detach()
+        if type(x) is torch.Tensor:
+            return x.detach().to("cpu", copy=True)
+        if x is None or isinstance(x, (bool, int, float, str)):
+            return x
+        return {"__type__": f"{type(x).__module__}.{type(x).__qualname__}"}
+
+    if isinstance(value, (tuple, list, dict)):
+        return tree_map(leaf, value)
+    return leaf(value)
+
+
+def _to(value: Any, device: str | None, dtype: torch.dtype | None, requires_grad: bool = False) -> Any:
+    def conv(t: Any) -> Any:
+        if not isinstance(t, torch.Tensor):
+            return t
+        t = t.to(device=device) if device else t
+        if dtype is not None and t.is_floating_point():
+            t = t.to(dtype)
+        if requires_grad and t.is_floating_point():
+            t = t.detach().requires_grad_(True)
+        return t
+    return tree_map(conv, value)
+
+
+def _snapshot(named: dict[str, torch.Tensor]) -> dict[str, tuple[torch.Tensor, int]]:
+    return {n: (t.detach().clone(), t._version) for n, t in named.items()}
+
+
+def _changed(before: dict[str, tuple[torch.Tensor, int]], named: dict[str, torch.Tensor]) -> list[str]:
+    changed = []
+    for name, (old, version) in before.items():
+        now = named.get(name)
+        if now is None or now._version != version or now.shape != old.shape or not _same(now, old):
+            changed.append(name)
+    return changed
+
+
+def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return bool(torch.equal(a.detach(), b)) or bool(torch.isnan(a).any() and torch.equal(a.detach().nan_to_num(), b.nan_to_num()))
+
+
+class CallRecorder:
+    """Forward hooks on every submodule: call counts, and optionally each call's output (the stages)."""
+
+    def __init__(self, model: nn.Module, keep_outputs: bool) -> None:
+        self.counts: dict[str, int] = {name: 0 for name, _ in model.named_modules()}
+        self.stages: list[dict] = []
+        self._keep = keep_outputs
+        self._handles = [m.register_forward_hook(self._hook(name)) for name, m in model.named_modules()]
+
+    def _hook(self, name: str):
+        def hook(module: nn.Module, args: tuple, output: Any) -> None:
+            self.counts[name] += 1
+            if self._keep and name:
+                self.stages.append({
+                    "name": name, "module": type(module).__name__,
+                    "input_shapes": [list(a.shape) for a in args if isinstance(a, torch.Tensor)],
+                    "output": plain(output),
+                })
+        return hook
+
+    def remove(self) -> None:
+        for h in self._handles:
+            h.remove()
+
+
+class ModuleClassRecorder:
+    """Every module class called anywhere during forward, via torch's global forward pre-hook."""
+
+    def __init__(self) -> None:
+        self.classes: set[str] = set()
+        self._handle = nn.modules.module.register_module_forward_pre_hook(self._hook)
+
+    def _hook(self, module: nn.Module, args: tuple) -> None:
+        self.classes.add(f"{type(module).__module__}.{type(module).__qualname__}")
+
+    def remove(self) -> None:
+        self._handle.remove()
+
+
+def run_case(model: nn.Module, case: dict, learner_file: str | None = None) -> dict:
+    """Run `case` (see grader.plan.Case.to_wire) on `model` and return the raw observation."""
+    device, dtype = case.get("device"), case.get("dtype")
+    emulated = device == "emulated"
+    device = None if emulated else device
+    torch_dtype = getattr(torch, dtype) if dtype else None
+    wants_grad = case.get("cotangent") is not None
+    model.train(bool(case.get("train", False)))
+    if torch_dtype is not None or device:
+        model.to(device=device or None, dtype=torch_dtype)
+    args = _to(case["args"], device, torch_dtype, requires_grad=wants_grad)
+    kwargs = _to(case.get("kwargs", {}), device, torch_dtype)
+    params, buffers = dict(model.named_parameters()), dict(model.named_buffers())
+    before_state = _snapshot({**params, **buffers})
+    flat_inputs = [t for t in tree_flatten((args, kwargs))[0] if isinstance(t, torch.Tensor)]
+    before_inputs = _snapshot({str(i): t for i, t in enumerate(flat_inputs)})
+    calls = CallRecorder(model, keep_outputs=bool(case.get("stages")))
+    classes = ModuleClassRecorder()
+    ops = DeviceEmulator([*params.values(), *buffers.values(), *flat_inputs]) if emulated else OpRecorder()
+    obs: dict[str, Any] = {"id": case["id"], "error": None}
+    try:
+        if case.get("seed") is not None:
+            torch.manual_seed(case["seed"])
+        with ops:
+            output = model(*args, **kwargs)
+        obs["output"] = plain(output)
+        if emulated:
+            obs["off_device_outputs"] = sum(isinstance(t, torch.Tensor) and not ops.on_device(t)
+                                            for t in tree_flatten(output)[0])
+    except BaseException as err:  # the learner's code may raise anything, SystemExit included
+        obs["error"] = describe_error(err, learner_file)
+        output = None
+    finally:
+        calls.remove()
+        classes.remove()
+    obs.update(ops=sorted(ops.names), module_classes=sorted(classes.classes), calls=calls.counts,
+               stages=calls.stages, device_violations=ops.device_violations)
+    obs["grad_set_in_forward"] = [n for n, p in params.items() if p.grad is not None]
+    obs["state_changed"] = _changed(before_state, {**dict(model.named_parameters()), **dict(model.named_buffers())})
+    obs["inputs_changed"] = _changed(before_inputs, {str(i): t for i, t in enumerate(flat_inputs)})
+    obs["buffers_after"] = {n: plain(b) for n, b in model.named_buffers()}
+    obs["param_names"] = sorted(params)
+    if wants_grad and output is not None and obs["error"] is None:
+        obs.update(_gradients(output, case["cotangent"], params, args, learner_file))
+    return obs
+
+
+def _gradients(output: Any, cotangent: Any, params: dict[str, nn.Parameter], args: Any,
+               learner_file: str | None) -> dict:
+    """Gradients of <output, cotangent> with respect to every parameter and every float input."""
+    outs = [t for t in tree_flatten(output)[0] if isinstance(t, torch.Tensor)]
+    cots = [c for c in tree_flatten(cotangent)[0] if isinstance(c, torch.Tensor)]
+    inputs = [t for t in tree_flatten(args)[0] if isinstance(t, torch.Tensor) and t.requires_grad]
+    if len(outs) != len(cots) or any(o.shape != c.shape for o, c in zip(outs, cots)):
+        return {"grad_error": {"type": "ShapeMismatch", "message": "output shape differs from the reference", "where": ""}}
+    pairs = [(o, c.to(o.dtype)) for o, c in zip(outs, cots) if o.requires_grad]
+    if not pairs:
+        return {"grad_error": {"type": "NoGraph", "where": "",
+                               "message": "the output does not require grad: it is cut off from the parameters"}}
+    try:
+        loss = sum((o * c).sum() for o, c in pairs)
+        names = list(params)
+        grads = torch.autograd.grad(loss, [params[n] for n in names] + inputs, allow_unused=True)
+    except BaseException as err:
+        return {"grad_error": describe_error(err, learner_file)}
+    return {"param_grads": {n: plain(g) for n, g in zip(names, grads)},
+            "input_grads": [plain(g) for g in grads[len(names):]]}

@@ -1,0 +1,108 @@
+"""A warm grading worker over pipes: `grader serve` and the client that drives it.
+
+The worker imports torch once, keeps a zygote and every prepared exercise, and answers one JSON
+line per request, so that re-checks cost a fork and the checks themselves. The client side
+imports nothing heavy: the TUI and `grader watch` use it without paying for torch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from grader.errors import UsageError
+from grader.report import Report
+
+
+def serve(store_path: str | None) -> int:
+    """Answer requests from stdin until it closes. Each reply is one JSON line on stdout."""
+    from grader.engine import Grader, resolve_device, submission_paths
+    from grader.progress import ProgressStore
+    from grader.registry import resolve
+
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # stray prints (ours or a library's) must not corrupt the protocol
+    store = ProgressStore(store_path) if store_path else None
+    with Grader(jobs=1) as grader:
+        for line in sys.stdin:
+            request = json.loads(line)
+            try:
+                if request["op"] == "warm":
+                    import torch  # noqa: F401
+
+                    grader.zygotes[0].wait_ready()
+                    reply: dict = {"ok": True}
+                else:
+                    exercise = resolve(request["exercise"])
+                    (path, label), = submission_paths(exercise, [request.get("file")])
+                    prep = grader.prepared(exercise, resolve_device(request.get("device", "cpu")))
+                    report = grader.grade(prep, path, label)
+                    if store is not None:
+                        store.record_check(report.to_dict())
+                    reply = {"ok": True, "report": {**report.to_dict(), "output": report.output}}
+            except UsageError as err:
+                reply = {"ok": False, "usage": True, "error": str(err)}
+            except Exception as err:  # noqa: BLE001 - the worker stays up; the client shows the error
+                reply = {"ok": False, "usage": False, "error": f"{type(err).__name__}: {err}"}
+            protocol.write(json.dumps(reply) + "\n")
+    return 0
+
+
+class ServiceError(RuntimeError):
+    """The worker could not grade (it died twice in a row, or the grader failed)."""
+
+
+class ServiceClient:
+    """Starts `python -m grader serve` on first use and talks to it; restarts it if it dies."""
+
+    def __init__(self, store_path: str | Path | None = None) -> None:
+        self._store = str(store_path) if store_path else None
+        self._proc: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+
+    def _start(self) -> subprocess.Popen:
+        if self._proc is None or self._proc.poll() is not None:
+            cmd = [sys.executable, "-m", "grader", "serve"] + (["--store", self._store] if self._store else [])
+            self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        return self._proc
+
+    def _request(self, request: dict) -> dict:
+        with self._lock:
+            for _attempt in range(2):
+                proc = self._start()
+                try:
+                    proc.stdin.write(json.dumps(request) + "\n")
+                    proc.stdin.flush()
+                    line = proc.stdout.readline()
+                except (BrokenPipeError, OSError):
+                    line = ""
+                if line:
+                    return json.loads(line)
+                proc.kill()
+                proc.wait()
+            raise ServiceError("the grading worker stopped unexpectedly twice")
+
+    def warm_up(self) -> None:
+        self._request({"op": "warm"})
+
+    def check(self, exercise: str, file: str | Path | None, device: str = "cpu") -> Report:
+        reply = self._request({"op": "check", "exercise": exercise, "file": str(file) if file else None, "device": device})
+        if not reply["ok"]:
+            raise (UsageError if reply.get("usage") else ServiceError)(reply["error"])
+        return Report.from_dict(reply["report"])
+
+    def close(self) -> None:
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is None:
+                self._proc.stdin.close()
+                try:
+                    self._proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self._proc.kill()
+                    self._proc.wait()
+            self._proc = None

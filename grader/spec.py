@@ -1,0 +1,137 @@
+"""How an exercise is declared: a subclass of `Exercise` in `grader/exercises/exerciseN.py`.
+
+An exercise is data plus a reference: the class name and constructor arguments, the reference
+module, how to make inputs, which functions are forbidden, which submodules must be called, and
+the known mistakes to recognise. The engine turns that into cases and checks; adding an
+exercise never means editing the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class Config:
+    """One way the grader constructs the learner's class: `cls(*args, **kwargs)`."""
+
+    name: str = "default"
+    args: tuple = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    def describe(self, class_name: str) -> str:
+        parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        return f"{class_name}({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Positional and keyword arguments of one forward call."""
+
+    args: tuple
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong forward, evaluated as an alternative reference.
+
+    `forward(state, config, *args, **kwargs)` computes what the mistaken code would return, from
+    the learner-named weights in `state`. When the learner's output matches it, `message` is shown.
+    """
+
+    message: str
+    forward: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class CaseSpec:
+    """One forward call the grader makes: which config, batch, mode, dtype, device and input variant."""
+
+    id: str
+    config: str = "default"
+    batch: int = 4
+    train: bool = False
+    seed: int | None = None
+    dtype: str | None = None
+    device: str | None = None
+    grad: bool = False
+    stages: bool = False
+    variant: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Exercise:
+    """Base class of every exercise. Override the class attributes and `reference`/`inputs`."""
+
+    id: ClassVar[str]
+    class_name: ClassVar[str]
+    forward_args: ClassVar[tuple[str, ...]] = ("x",)
+    configs: ClassVar[tuple[Config, ...]] = (Config(),)
+    # learner module prefix -> reference module prefix, for state_dict names and stage outputs
+    name_map: ClassVar[Mapping[str, str]] = {}
+    main_batch: ClassVar[int] = 4
+    batch_sizes: ClassVar[tuple[int, ...]] = (1, 3, 8)
+    forbidden_ops: ClassVar[Mapping[str, str]] = {}  # torch function name -> why it is forbidden
+    forbidden_modules: ClassVar[Mapping[str, str]] = {}  # module class path -> why
+    dtypes: ClassVar[tuple[str, ...]] = ("float64",)
+    check_device: ClassVar[bool] = True
+    check_grad: ClassVar[bool] = True
+    # submodule name -> allowed call counts per forward; names not listed are free (e.g. self.relu
+    # may be replaced by F.relu). The root module "" is always checked for exactly one call.
+    expected_calls: ClassVar[Mapping[str, tuple[int, ...]]] = {}
+    rtol: ClassVar[float | None] = None
+    atol: ClassVar[float | None] = None
+
+    def reference(self, config: Config) -> nn.Module:
+        """The reference module, freshly initialised (the engine seeds torch first)."""
+        raise NotImplementedError
+
+    def inputs(self, config: Config, batch: int, gen: torch.Generator, variant: Mapping[str, Any]) -> Inputs:
+        raise NotImplementedError
+
+    def config(self, name: str) -> Config:
+        return next(c for c in self.configs if c.name == name)
+
+    def calls_expected(self, case: CaseSpec) -> Mapping[str, tuple[int, ...]]:
+        """Allowed hook counts for `case`; override when they depend on the input (e.g. time steps)."""
+        return self.expected_calls
+
+    def mistakes(self) -> list[Mistake]:
+        return []
+
+    def value_cases(self) -> list[CaseSpec]:
+        """The cases whose outputs must match the reference (check values/reference)."""
+        return [CaseSpec(id=f"values/{c.name}", config=c.name, batch=self.main_batch, stages=True)
+                for c in self.configs]
+
+    def extra_checks(self) -> list:
+        """Exercise-specific checks (grader.checks.CheckDef), e.g. train-mode behaviour or export."""
+        return []
+
+    # --- weights ---------------------------------------------------------------------------
+    def to_reference_name(self, learner_name: str) -> str:
+        return _rename(learner_name, self.name_map)
+
+    def to_learner_name(self, reference_name: str) -> str:
+        return _rename(reference_name, {v: k for k, v in self.name_map.items()})
+
+    def learner_state(self, reference: nn.Module) -> dict[str, torch.Tensor]:
+        """The reference's weights under the learner's attribute names."""
+        return {self.to_learner_name(n): t.detach().clone() for n, t in reference.state_dict().items()}
+
+
+def _rename(name: str, prefixes: Mapping[str, str]) -> str:
+    for old in sorted(prefixes, key=len, reverse=True):
+        if name == old or name.startswith(old + "."):
+            return prefixes[old] + name[len(old):]
+    return name
+
+
+def randn(gen: torch.Generator, *shape: int, scale: float = 1.0) -> torch.Tensor:
+    """Seeded standard-normal input."""
+    return torch.randn(*shape, generator=gen) * scale

@@ -1,0 +1,62 @@
+"""The learner's workspace: a folder with `exercises/exerciseN.py` stubs, found from the current directory.
+
+`FORWARDLAB_WORKSPACE` names it explicitly; otherwise the nearest folder (from the current one
+upwards) that holds `exercises/` is used, else the current folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from importlib.resources import files
+from pathlib import Path
+
+from grader.errors import UsageError
+
+WORKSPACE_ENV = "FORWARDLAB_WORKSPACE"
+
+
+def workspace_root() -> Path:
+    if os.environ.get(WORKSPACE_ENV):
+        return Path(os.environ[WORKSPACE_ENV]).resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "exercises").is_dir() and any((folder / "exercises").glob("exercise*.py")):
+            return folder
+    return here
+
+
+def default_file(exercise_id: str, relative: bool = False) -> Path:
+    """`exercises/<exercise_id>.py` in the workspace (relative to it when asked, for messages)."""
+    rel = Path("exercises") / f"{exercise_id}.py"
+    return rel if relative else workspace_root() / rel
+
+
+def stub_sources() -> dict[str, str]:
+    """The shipped stubs: exercise file name -> source."""
+    pkg = files("forwardlab_exercises")
+    return {p.name: p.read_text() for p in pkg.iterdir() if p.name.startswith("exercise") and p.name.endswith(".py")}
+
+
+def init_workspace(directory: str | Path = ".") -> list[Path]:
+    """Create `directory/exercises/` with every stub; never overwrite a learner's file. Returns the files written."""
+    target = Path(directory) / "exercises"
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target} exists and is not a folder")
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, source in sorted(stub_sources().items()):
+        path = target / name
+        if not path.exists():
+            path.write_text(source)
+            written.append(path)
+    return written
+
+
+def reset_stub(exercise_id: str, directory: str | Path | None = None) -> Path:
+    """Put the original stub back (the old file is kept beside it as .bak)."""
+    path = (Path(directory) / "exercises" / f"{exercise_id}.py") if directory else default_file(exercise_id)
+    if path.exists():
+        shutil.copy2(path, path.with_suffix(".py.bak"))
+    path.write_text(stub_sources()[f"{exercise_id}.py"])
+    return path

@@ -1,0 +1,288 @@
+"""The content loader: each schema rule rejects a broken file with the exact `file:line: path: message`."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader.content import (ContentError, Problem, check_content, default_content_dir, load_course,
+                            load_exercise_meta)
+from grader.content.schema import json_schema
+
+LESSON = """\
+kind: lesson
+id: demo
+title: Demo
+summary: A tiny lesson.
+order: 1
+sections:
+  - id: intro
+    title: Intro
+    body: Hello.
+    myths:
+      - id: myth-a
+        belief: b
+        reality: r
+        why_it_matters: w
+  - id: bugs
+    title: Bugs
+    pitfalls:
+      - id: pit-a
+        title: t
+        wrong_code: "x = 1\\ny = 2"
+        correct_code: "x = 1"
+        root_cause: r
+        bug_line: 2
+"""
+
+QUIZ = """\
+kind: quiz
+id: demo-quiz
+title: Demo quiz
+lesson: demo
+questions:
+  - id: q1
+    prompt: Pick one.
+    section: demo#intro
+    covers: [myth-a]
+    options:
+      - {text: 'yes', correct: true, explanation: right}
+      - {text: 'no', explanation: wrong}
+"""
+
+EXERCISE = """\
+kind: exercise
+id: exercise1
+title: One
+summary: The first.
+description: Do it.
+lessons: [demo, demo#bugs]
+hints: [a, b, c]
+"""
+
+SPOTTER = """\
+kind: spotter
+id: demo-spot
+title: Spot it
+section: demo#bugs
+snippets:
+  - id: s1
+    code: "a = 1\\nb = 2\\n"
+    bug_line: 2
+    explanation: e
+    fix: f
+    pitfall: pit-a
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def problems(root: Path, files: dict[str, str]) -> list[str]:
+    return [str(p) for p in load_course([write(root, files)]).problems]
+
+
+def valid(**override: str) -> dict[str, str]:
+    files = {"lessons/demo.yaml": LESSON, "quizzes/demo.yaml": QUIZ,
+             "exercises/exercise1.yaml": EXERCISE, "spotters/demo.yaml": SPOTTER}
+    files.update(override)
+    return files
+
+
+def test_valid_pack_loads(tmp_path: Path) -> None:
+    course = load_course([write(tmp_path, valid())])
+    assert course.problems == []
+    assert course.summary() == "1 lessons, 1 quizzes (1 questions), 1 exercises"
+    assert course.section("demo#bugs")[1].pitfalls[0].bug_line == 2
+    assert course.quizzes_for("demo")[0].id == "demo-quiz"
+    assert course.spotters_for("demo")[0].snippets[0].pitfall == "pit-a"
+    assert course.exercise("exercise1").limits.time_s == 20
+
+
+def test_problem_format() -> None:
+    assert str(Problem("a.yaml", 3, "sections.0.id", "bad")) == "a.yaml:3: sections.0.id: bad"
+    assert str(Problem("a.yaml", 1, "", "bad")) == "a.yaml:1: bad"
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    # unknown key: the line of the key itself
+    ("    body: Hello.\n", "    body: Hello.\n    bodyy: typo\n", ":10: sections.0.bodyy: unknown key 'bodyy'"),
+    # wrong type
+    ("order: 1\n", "order: first\n", ":5: order: Input should be a valid integer"),
+    # missing field: the line of the mapping that lacks it
+    ("        reality: r\n", "", ":11: sections.0.myths.0.reality: missing required field"),
+    # bug_line beyond the wrong code
+    ("        bug_line: 2\n", "        bug_line: 3\n", ":23: sections.1.pitfalls.0.bug_line: line 3 is outside"),
+    # slug ids
+    ("id: demo\n", "id: Demo_1\n", ":2: id: String should match pattern"),
+    # duplicate section ids
+    ("  - id: bugs\n", "  - id: intro\n", ":6: sections: duplicate section id 'intro'"),
+])
+def test_lesson_rules(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    assert old in LESSON
+    found = problems(tmp_path, valid(**{"lessons/demo.yaml": LESSON.replace(old, new)}))
+    assert len(found) >= 1
+    assert found[0].startswith(str(tmp_path / "lessons/demo.yaml") + expected), found
+
+
+def test_predict_answer_out_of_range(tmp_path: Path) -> None:
+    predict = ("    predict:\n      question: Which?\n      options: [a, b, c]\n"
+               "      answer: 3\n      explanation: because\n")
+    lesson = LESSON.replace("    body: Hello.\n", "    body: Hello.\n" + predict)
+    found = problems(tmp_path, valid(**{"lessons/demo.yaml": lesson}))
+    assert found[:1] == [f"{tmp_path}/lessons/demo.yaml:13: sections.0.predict.answer: "
+                     "answer 3 is out of range: there are 3 options (0-based)"]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("      - {text: 'no', explanation: wrong}\n", "      - {text: 'no', correct: true, explanation: wrong}\n",
+     ":6: questions.0.multiple: a single-answer question needs exactly 1 correct option, found 2"),
+    ("    prompt: Pick one.\n", "    prompt: Pick one.\n    multiple: true\n",
+     ":8: questions.0.multiple: a multiple-answer question needs at least 2 correct options, found 1"),
+    ("      - {text: 'no', explanation: wrong}\n", "",
+     ":10: questions.0.options: List should have at least 2 items"),
+    ("    section: demo#intro\n", "    section: demo#nowhere\n",
+     ":8: questions.0.section: lesson 'demo' has no section 'nowhere'"),
+    ("lesson: demo\n", "lesson: ghost\n", ":4: lesson: unknown lesson 'ghost'"),
+    ("covers: [myth-a]", "covers: [myth-a, myth-z]",
+     ":9: questions.0.covers.1: lesson 'demo' has no myth or pitfall 'myth-z'"),
+    ("    prompt: Pick one.\n", "    prompt: Pick one.\n    difficulty: brutal\n",
+     ":8: questions.0.difficulty: Input should be 'easy', 'medium' or 'hard'"),
+])
+def test_quiz_rules(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    assert old in QUIZ
+    found = problems(tmp_path, valid(**{"quizzes/demo.yaml": QUIZ.replace(old, new)}))
+    assert len(found) == 1 and found[0].startswith(str(tmp_path / "quizzes/demo.yaml") + expected), found
+
+
+def test_unquoted_yes_is_explained(tmp_path: Path) -> None:
+    found = problems(tmp_path, valid(**{"quizzes/demo.yaml": QUIZ.replace("'yes'", "yes")}))
+    assert found == [f"{tmp_path}/quizzes/demo.yaml:11: questions.0.options.0.text: Input should be a valid "
+                     "string (YAML read a boolean: quote yes/no/on/off/true/false)"]
+
+
+def test_too_many_options(tmp_path: Path) -> None:
+    extra = "      - {text: more, explanation: x}\n" * 5
+    quiz = QUIZ + extra
+    found = problems(tmp_path, valid(**{"quizzes/demo.yaml": quiz}))
+    assert found == [f"{tmp_path}/quizzes/demo.yaml:10: questions.0.options: "
+                     "List should have at most 6 items after validation, not 7"]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("    bug_line: 2\n", "    bug_line: 5\n", ":8: snippets.0.bug_line: line 5 is outside the 2-line code"),
+    ("    pitfall: pit-a\n", "    pitfall: pit-z\n", ":11: snippets.0.pitfall: lesson 'demo' has no pitfall 'pit-z'"),
+    ("section: demo#bugs\n", "section: demo#gone\n", ":4: section: lesson 'demo' has no section 'gone'"),
+    ("    fix: f\n", "    fix: f\n    options: [1]\n", ":11: snippets.0.options: Value error, options must include"),
+])
+def test_spotter_rules(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    assert old in SPOTTER
+    found = problems(tmp_path, valid(**{"spotters/demo.yaml": SPOTTER.replace(old, new)}))
+    assert len(found) == 1 and found[0].startswith(str(tmp_path / "spotters/demo.yaml") + expected.replace(
+        "Value error, ", "")), found
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("hints: [a, b, c]\n", "hints: [a, b]\n", ":7: hints: List should have at least 3 items"),
+    ("lessons: [demo, demo#bugs]\n", "lessons: [demo, demo#nope]\n",
+     ":6: lessons.1: lesson 'demo' has no section 'nope'"),
+    ("hints: [a, b, c]\n", "hints: [a, b, c]\nlimits: {time_s: -1}\n", ":8: limits.time_s: Input should be greater"),
+    ("id: exercise1\n", "id: exercise2\n", ":2: id: exercise id 'exercise2' must match its file name"),
+])
+def test_exercise_rules(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    assert old in EXERCISE
+    found = problems(tmp_path, valid(**{"exercises/exercise1.yaml": EXERCISE.replace(old, new)}))
+    assert len(found) == 1 and found[0].startswith(str(tmp_path / "exercises/exercise1.yaml") + expected), found
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("kind: quiz\nid: q\ntitle: [unclosed\n", ":3: malformed YAML"),
+    ("kind: lesson\nid: x\n  bad: indent\n", ":3: malformed YAML"),
+    ("", ":1: expected a mapping"),
+    ("- a\n- b\n", ":1: expected a mapping"),
+    ("id: x\ntitle: y\n", ":1: kind: missing `kind:`"),
+    ("title: y\nkind: essay\n", ":2: kind: unknown kind 'essay'"),
+    ("kind: lesson\n---\nkind: quiz\n", ":2: malformed YAML"),
+])
+def test_file_level_problems(tmp_path: Path, text: str, expected: str) -> None:
+    found = problems(tmp_path, valid(**{"lessons/extra.yaml": text}))
+    assert len(found) == 1 and found[0].startswith(str(tmp_path / "lessons/extra.yaml") + expected), found
+
+
+def test_undecodable_file(tmp_path: Path) -> None:
+    write(tmp_path, valid())
+    (tmp_path / "lessons/latin1.yaml").write_bytes(b"kind: lesson\nid: x\ntitle: caf\xe9\n")
+    assert [str(p) for p in load_course([tmp_path]).problems] == [
+        f"{tmp_path}/lessons/latin1.yaml:3: not UTF-8 text (byte 0xe9)"]
+
+
+def test_duplicate_ids_across_files(tmp_path: Path) -> None:
+    found = problems(tmp_path, valid(**{"lessons/zz-copy.yaml": "# a copy\n" + LESSON}))
+    assert found == [f"{tmp_path}/lessons/zz-copy.yaml:3: id: duplicate lesson id 'demo' "
+                     f"(first defined at {tmp_path}/lessons/demo.yaml:2)"]
+
+
+def test_all_problems_reported_and_the_rest_loads(tmp_path: Path) -> None:
+    files = valid(**{
+        "lessons/broken.yaml": "kind: lesson\nid: broken\ntitle: [\n",
+        "quizzes/demo.yaml": QUIZ.replace("lesson: demo\n", "lesson: ghost\n").replace("demo#intro", "demo#nope"),
+        "exercises/exercise2.yaml": EXERCISE.replace("exercise1", "exercise2").replace("hints: [a, b, c]", "hints: []"),
+    })
+    course = load_course([write(tmp_path, files)])
+    assert [p.file.rsplit("/", 2)[-2] for p in course.problems] == ["exercises", "lessons", "quizzes", "quizzes"]
+    assert [lesson.id for lesson in course.lessons] == ["demo"]
+    assert list(course.exercises) == ["exercise1"]
+    assert course.quiz("demo-quiz").lesson == "ghost"  # loaded; its references are reported
+
+
+def test_env_var_adds_a_content_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pack = write(tmp_path / "pack", {"lessons/extra.yaml": LESSON.replace("id: demo", "id: extra-demo"),
+                                     "exercises/exercise99.yaml": EXERCISE.replace("exercise1", "exercise99")
+                                     .replace("[demo, demo#bugs]", "[extra-demo#bugs]")})
+    monkeypatch.setenv("FORWARDLAB_CONTENT_PATH", str(pack))
+    course = load_course()
+    assert course.problems == []
+    assert "extra-demo" in [lesson.id for lesson in course.lessons]
+    assert load_exercise_meta("exercise99").title == "One"
+
+
+def test_load_exercise_meta(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pack = write(tmp_path, {"exercises/exercise77.yaml": EXERCISE.replace("exercise1", "exercise77")
+                            .replace("hints: [a, b, c]", "hints: [a]")})
+    monkeypatch.setenv("FORWARDLAB_CONTENT_PATH", str(pack))
+    with pytest.raises(KeyError):
+        load_exercise_meta("exercise404")
+    with pytest.raises(KeyError):
+        load_exercise_meta("../lessons/x")
+    with pytest.raises(ContentError) as err:
+        load_exercise_meta("exercise77")
+    assert str(err.value) == f"{pack}/exercises/exercise77.yaml:7: hints: List should have at least 3 items " \
+                             "after validation, not 1"
+
+
+def test_check_content_output(tmp_path: Path) -> None:
+    pack = write(tmp_path / "ok", {"exercises/exercise50.yaml": EXERCISE.replace("exercise1", "exercise50")
+                                   .replace("lessons: [demo, demo#bugs]", "lessons: [forward-method]")})
+    code, text = check_content(pack)
+    assert (code, text) == (0, "0 lessons, 0 quizzes (0 questions), 1 exercises")
+    bad = write(tmp_path / "bad", valid(**{"quizzes/demo.yaml": QUIZ.replace("lesson: demo", "lesson: ghost")}))
+    code, text = check_content(bad)
+    assert code == 1
+    assert text.splitlines() == [f"{bad}/quizzes/demo.yaml:4: lesson: unknown lesson 'ghost'",
+                                 "1 lessons, 1 quizzes (1 questions), 1 exercises"]
+    assert check_content(tmp_path / "missing")[0] == 2
+
+
+def test_schema_json_is_up_to_date() -> None:
+    import json
+
+    committed = json.loads((default_content_dir() / "schema.json").read_text(encoding="utf-8"))
+    assert committed == json_schema(), "regenerate: python -c 'from grader.content import *; " \
+                                       "write_json_schema(default_content_dir() / \"schema.json\")'"

@@ -1,0 +1,167 @@
+"""The shipped content: it validates, covers every part of the seeds, and its code really runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from functools import lru_cache
+
+import pytest
+
+from grader.content import Course, load_course, load_exercise_meta
+
+SEED_ROLES = ["overview", "why", "where", "mental-model", "build-up", "under-the-hood", "design", "myths",
+              "expert-zone", "when-not", "production", "connections", "pitfalls", "takeaways"]
+PIPELINE_SHAPES = [("64 x 1 x 28 x 28", "64 x 1 x 28 x 28"), ("64 x 1 x 28 x 28", "64 x 784"),
+                   ("64 x 784", "64 x 128"), ("64 x 128", "64 x 128"), ("64 x 128", "64 x 10"),
+                   ("64 x 10", "64 x 10")]
+TRAINING = [(1, 1.2, 0.55), (2, 0.8, 0.72), (3, 0.5, 0.83), (4, 0.35, 0.89), (5, 0.25, 0.92)]
+
+
+@lru_cache(maxsize=1)
+def course() -> Course:
+    return load_course()
+
+
+def test_shipped_content_has_no_problems() -> None:
+    assert [str(p) for p in course().problems] == []
+
+
+def test_counts() -> None:
+    c = course()
+    assert len(c.lessons) >= 9
+    assert c.question_count >= 60
+    assert sorted(c.exercises) == sorted(f"exercise{i}" for i in range(1, 15))
+    assert sum(len(s.snippets) for s in c.spotters) >= 6
+
+
+def seed_lesson(seed: str):
+    return next(lesson for lesson in course().lessons if lesson.seed == seed)
+
+
+@pytest.mark.parametrize(("seed", "steps", "myths", "pitfalls", "expert_points"),
+                         [("001", 7, 4, 3, 3), ("002", 6, 4, 3, 3)])
+def test_deep_dive_covers_every_seed_section(seed: str, steps: int, myths: int, pitfalls: int,
+                                             expert_points: int) -> None:
+    lesson = seed_lesson(seed)
+    roles = [s.role for s in lesson.sections]
+    assert [r for r in SEED_ROLES if r not in roles] == []
+    build_up = [s for s in lesson.sections if s.role == "build-up"]
+    assert len(build_up) == steps
+    assert all(s.predict is not None for s in build_up), "every build-up step asks for a prediction"
+    assert sum(len(s.myths) for s in lesson.sections) == myths
+    assert sum(len(s.pitfalls) for s in lesson.sections) == pitfalls
+    expert = next(s for s in lesson.sections if s.role == "expert-zone")
+    assert expert.body.count("\n- ") + expert.body.startswith("- ") == expert_points
+    assert len(next(s for s in lesson.sections if s.role == "connections").connections) == 3
+    assert len(next(s for s in lesson.sections if s.role == "takeaways").takeaways) == 5
+    assert next(s for s in lesson.sections if s.role == "mental-model").diagram
+
+
+def test_pipeline_lesson_has_the_seed_traces() -> None:
+    lesson = seed_lesson("000")
+    pipeline = next(s for s in lesson.sections if s.role == "pipeline-trace").pipeline
+    assert [(p.input_shape, p.output_shape) for p in pipeline] == PIPELINE_SHAPES
+    assert [p.stage for p in pipeline] == [1, 2, 3, 4, 5, 6]
+    training = next(s for s in lesson.sections if s.role == "training-trace").training
+    assert [(t.epoch, t.loss, t.accuracy) for t in training] == TRAINING
+    assert any(s.role == "prediction-trace" for s in lesson.sections)
+    assert any(s.role == "insight" for s in lesson.sections)
+
+
+def test_seed_quiz_question_is_there() -> None:
+    questions = [q for quiz in course().quizzes for q in quiz.questions
+                 if q.prompt.startswith("What does the forward method mainly do")]
+    assert len(questions) == 1
+    options = questions[0].options
+    assert [o.text for o in options] == [
+        "Loads the training data into the model", "Calculates the loss after prediction",
+        "Defines how input data moves through layers to produce output", "Updates the model weights during training"]
+    assert [o.correct for o in options] == [False, False, True, False]
+
+
+def test_every_myth_and_pitfall_has_a_question() -> None:
+    covered = {item for quiz in course().quizzes for q in quiz.questions for item in q.covers}
+    for lesson in course().lessons:
+        for section in lesson.sections:
+            for item in [m.id for m in section.myths] + [p.id for p in section.pitfalls]:
+                assert item in covered, f"no quiz question covers {lesson.id}: {item}"
+
+
+def test_every_seed_pitfall_has_a_spotter_snippet() -> None:
+    drilled = {s.pitfall for spotter in course().spotters for s in spotter.snippets}
+    for seed in ("001", "002"):
+        for section in seed_lesson(seed).sections:
+            for pitfall in section.pitfalls:
+                assert pitfall.id in drilled, pitfall.id
+
+
+def test_quiz_mix() -> None:
+    questions = [q for quiz in course().quizzes for q in quiz.questions]
+    assert {q.difficulty for q in questions} == {"easy", "medium", "hard"}
+    assert sum(q.multiple for q in questions) >= 5
+    for q in questions:
+        n = sum(o.correct for o in q.options)
+        assert (n >= 2) if q.multiple else (n == 1), q.id
+
+
+@pytest.mark.parametrize("exercise_id", [f"exercise{i}" for i in range(1, 15)])
+def test_exercise_meta(exercise_id: str) -> None:
+    meta = load_exercise_meta(exercise_id)
+    assert meta == course().exercises[exercise_id]
+    assert 3 <= len(meta.hints) <= 5
+    assert "[" in meta.description, "the description states the input and output shapes"
+
+
+# ------------------------------------------------------------------ running the code
+
+RUNNER = textwrap.dedent("""
+    import contextlib, io, json, sys, time, traceback
+    results = []
+    for code in json.load(sys.stdin):
+        out, start = io.StringIO(), time.perf_counter()
+        try:
+            with contextlib.redirect_stdout(out):
+                exec(compile(code, "<snippet>", "exec"), {"__name__": "__main__"})
+            error = None
+        except BaseException:
+            error = traceback.format_exc(limit=3)
+        results.append({"out": out.getvalue(), "error": error, "seconds": time.perf_counter() - start})
+    print(json.dumps(results))
+""")
+
+
+def runnable_code() -> list[tuple[str, str, str | None]]:
+    """(name, code, expected stdout) for every runnable code block and every runnable pitfall fix."""
+    items = []
+    for lesson in course().lessons:
+        for section in lesson.sections:
+            for i, block in enumerate(section.code):
+                if block.runnable:
+                    items.append((f"{lesson.id}#{section.id}/code{i}", block.code, block.expect_output))
+            for p in section.pitfalls:
+                if p.runnable:
+                    items.append((f"{lesson.id}#{section.id}/{p.id}", p.correct_code, None))
+    return items
+
+
+@lru_cache(maxsize=1)
+def run_all() -> dict[str, dict]:
+    """Run every snippet in one CPU-only child process (one torch import), each in a fresh namespace."""
+    items = runnable_code()
+    proc = subprocess.run([sys.executable, "-c", RUNNER], input=json.dumps([c for _, c, _ in items]),
+                          capture_output=True, text=True, timeout=120, env={"CUDA_VISIBLE_DEVICES": "",
+                                                                            "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    return dict(zip([n for n, _, _ in items], json.loads(proc.stdout.splitlines()[-1])))
+
+
+@pytest.mark.parametrize(("name", "code", "expected"), runnable_code(), ids=[n for n, _, _ in runnable_code()])
+def test_runnable_snippet(name: str, code: str, expected: str | None) -> None:
+    result = run_all()[name]
+    assert result["error"] is None, result["error"]
+    assert result["seconds"] < 5, "runnable snippets must be quick"
+    if expected is not None:
+        assert result["out"].strip() == expected.strip()

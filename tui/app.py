@@ -1,0 +1,103 @@
+"""The Forward Lab application: owns the progress store, the course and the warm grading client.
+
+Nothing here imports torch: grading goes through `grader.api.GradingClient`, whose worker process is
+the only place torch is loaded, and only when the learner first opens an exercise.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.app import App
+from textual.binding import Binding
+
+from grader.content import load_course
+from grader.progress import ProgressStore
+from tui.commands import CourseCommands
+from tui.screens.exercise_screen import ExerciseScreen
+from tui.screens.help_screen import HelpScreen
+from tui.screens.home_screen import HomeScreen
+from tui.screens.lesson_screen import LessonScreen
+from tui.screens.quiz_screen import QuizScreen
+
+if TYPE_CHECKING:
+    from grader.api import GradingClient
+
+
+def _real_client(store_path: Path) -> GradingClient:
+    # Imported here so that the TUI's startup does not even touch the grading service module.
+    from grader.api import GradingClient
+
+    return GradingClient(store_path)
+
+
+class ForwardLabApp(App[None]):
+    """Lessons, quizzes and live-graded exercises on PyTorch's forward()."""
+
+    CSS_PATH = "forwardlab.tcss"
+    TITLE = "Forward Lab"
+    SUB_TITLE = "how PyTorch's forward() works"
+    COMMANDS = App.COMMANDS | {CourseCommands}
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help", tooltip="Keys for this screen and how Forward Lab works"),
+        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit", tooltip="Leave Forward Lab (progress is saved as you go)"),
+    ]
+
+    def __init__(
+        self,
+        store: ProgressStore,
+        *,
+        content_dirs: Sequence[Path] | None = None,
+        grading_client: Callable[[], GradingClient] | None = None,
+        exit_after_first_paint: bool = False,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.course = load_course(list(content_dirs) if content_dirs is not None else None)
+        self._client_factory = grading_client or partial(_real_client, store.path)
+        self._client: GradingClient | None = None
+        self._client_warm = False
+        # Serialises creating and warming the client: the warm-up worker and a check may race.
+        self._client_lock = threading.Lock()
+        self._exit_after_first_paint = exit_after_first_paint
+
+    def on_mount(self) -> None:
+        self.push_screen(HomeScreen())
+        if self.store.notice:
+            self.notify(self.store.notice, title="Progress store", severity="warning", timeout=20)
+        if self._exit_after_first_paint:
+            self.call_after_refresh(self.exit)
+
+    # --- grading ---------------------------------------------------------------------------
+    @property
+    def grader_warm(self) -> bool:
+        """True once the grading worker has loaded torch, so a check will not wait for it."""
+        return self._client_warm
+
+    def grader(self) -> GradingClient:
+        """The shared, warmed-up grading client. Blocks while torch loads: call it from a thread worker."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = self._client_factory()
+            if not self._client_warm:
+                self._client.warm_up()
+                self._client_warm = True
+            return self._client
+
+    def on_unmount(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    # --- navigation (used by the outline, the command palette and "what next") -------------
+    def open_item(self, kind: str, item_id: str) -> None:
+        """Open a lesson, quiz or exercise by its id, on top of the current screen."""
+        screens = {"lesson": LessonScreen, "quiz": QuizScreen, "exercise": ExerciseScreen}
+        self.push_screen(screens[kind](item_id))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))

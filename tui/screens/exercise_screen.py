@@ -1,0 +1,166 @@
+"""ExerciseScreen: the task, the learner's file, hints, and live grading in a background worker.
+
+Grading runs in a thread worker through the app's shared GradingClient (torch lives in its worker
+process), so the UI never freezes. The file's mtime is polled and every save triggers a re-check.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import time
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Footer, Header, Markdown, Static
+from textual.worker import get_current_worker
+
+from grader.api import default_file, next_hint
+from grader.errors import UsageError
+from grader.report import Report
+from tui.paths import short_path
+from tui.screens.lab_screen import LabScreen
+from tui.widgets.check_results import CheckResults
+from tui.widgets.grading_status import GradingStatus
+
+POLL_S = 0.5
+
+
+class ExerciseScreen(LabScreen):
+    """One exercise. c checks, e edits in $EDITOR, h reveals the next hint; saving re-checks."""
+
+    BINDINGS = [
+        Binding("c", "check", "Check", id="exercise.check", tooltip="Grade your file now"),
+        Binding("e", "edit", "Edit", id="exercise.edit", tooltip="Open your file in $EDITOR; saving re-checks it"),
+        Binding("h", "hint", "Hint", id="exercise.hint", tooltip="Reveal the next hint, one at a time"),
+    ]
+
+    def __init__(self, exercise_id: str) -> None:
+        super().__init__(activity_item=f"exercise:{exercise_id}")
+        self.exercise_id = exercise_id
+        self.file = Path(default_file(exercise_id))
+        self._mtime = self._file_mtime()
+        self._checking = False
+
+    def compose(self) -> ComposeResult:
+        self.meta = self.lab.course.exercise(self.exercise_id)
+        self.sub_title = self.meta.title
+        yield Header()
+        with Horizontal(id="exercise"):
+            with VerticalScroll(id="task") as task:
+                task.border_title = "Task"
+                yield Markdown(f"# {self.meta.title}\n\n{self.meta.description}", id="task-text")
+                yield Static(id="file-line")
+                yield Markdown(id="hints")
+            with Vertical(id="results-pane") as pane:
+                pane.border_title = "Checks"
+                yield GradingStatus(id="grading-status")
+                yield CheckResults(id="results")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self._show_file_line()
+        self._show_hints(self.lab.store.hints_shown(self.exercise_id))
+        latest = self.lab.store.latest_check(self.exercise_id)
+        await self.query_one(CheckResults).show(Report.from_dict(latest) if latest else None)
+        self.set_interval(POLL_S, self._poll_file)
+        if not self.lab.grader_warm:
+            self._warm_up()
+
+    # --- the learner's file ----------------------------------------------------------------
+    def _file_mtime(self) -> float | None:
+        try:
+            return self.file.stat().st_mtime
+        except OSError:
+            return None
+
+    def _show_file_line(self) -> None:
+        exists = self._mtime is not None
+        self.query_one("#file-line", Static).update(Content.assemble(
+            ("Your file: ", "bold"), (short_path(self.file), "$text-accent" if exists else "$text-error"),
+            ("  (e: edit; every save is checked)" if exists
+             else "  — missing: run `grader init` to create your workspace", "$text-muted"),
+        ))
+
+    def _poll_file(self) -> None:
+        mtime = self._file_mtime()
+        if mtime != self._mtime:
+            self._mtime = mtime
+            self._show_file_line()
+            if mtime is not None:
+                self.action_check()
+
+    def action_edit(self) -> None:
+        editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+        try:
+            with self.app.suspend():
+                subprocess.run([*editor, str(self.file)], check=False)
+        except Exception as err:  # no editor, or a terminal that cannot suspend: say so, keep running
+            self.notify(f"Could not open {self.file} with {editor[0]}: {err}", severity="error")
+        # The mtime poll notices a save and re-checks; no need to check here too.
+
+    # --- hints -----------------------------------------------------------------------------
+    def _show_hints(self, shown: int) -> None:
+        hints = self.meta.hints[:shown]
+        lines = [f"### Hints ({shown} of {len(self.meta.hints)})", ""]
+        lines += [f"{i}. {hint}" for i, hint in enumerate(hints, 1)] or ["Stuck? Press **h** for a hint."]
+        self.query_one("#hints", Markdown).update("\n".join(lines))
+
+    def action_hint(self) -> None:
+        try:
+            shown, total, _ = next_hint(self.exercise_id, self.lab.store)
+        except UsageError as err:
+            self.notify(str(err), severity="warning")
+            return
+        self._show_hints(shown)
+        if shown == total:
+            self.notify("That was the last hint.")
+
+    # --- grading ---------------------------------------------------------------------------
+    @work(thread=True, group="warm-up")
+    def _warm_up(self) -> None:
+        status = self.query_one(GradingStatus)
+        self.app.call_from_thread(status.busy, "loading torch in the background…")
+        try:
+            self.lab.grader()
+        except Exception as err:  # the grading service cannot start: show why, the rest still works
+            self.app.call_from_thread(status.idle, f"grader unavailable: {err}")
+            return
+        if not self._checking:
+            self.app.call_from_thread(status.idle, "grader ready · press c to check")
+
+    def action_check(self) -> None:
+        self._checking = True
+        self._grade()
+
+    @work(thread=True, exclusive=True, group="grading")
+    def _grade(self) -> None:
+        worker = get_current_worker()
+        status = self.query_one(GradingStatus)
+        if not self.lab.grader_warm:
+            self.app.call_from_thread(status.busy, "loading torch… (first check only)")
+        try:
+            client = self.lab.grader()
+            self.app.call_from_thread(status.busy, f"running checks on {self.file.name}…")
+            report = client.check(self.exercise_id, self.file)
+        except Exception as err:  # a usage error (missing file) or a dead worker: report, don't crash
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._grading_failed, err)
+            return
+        if not worker.is_cancelled:  # a newer check (another save) supersedes this one
+            self.app.call_from_thread(self._show_report, report)
+
+    async def _show_report(self, report: Report) -> None:
+        self._checking = False
+        await self.query_one(CheckResults).show(report)
+        self.query_one(GradingStatus).idle(f"last checked at {time.strftime('%H:%M:%S')} · saving re-checks")
+
+    def _grading_failed(self, err: Exception) -> None:
+        self._checking = False
+        self.query_one(GradingStatus).idle(f"could not check: {err}")
+        self.notify(str(err), title="Check failed", severity="error")

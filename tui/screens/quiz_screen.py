@@ -1,0 +1,104 @@
+"""QuizScreen: one question at a time with immediate feedback, a score at the end, retry the missed ones."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Markdown, ProgressBar
+
+from grader.content import Question
+from tui.outline import quiz_item
+from tui.screens.lab_screen import LabScreen
+from tui.widgets.choice_list import LETTERS, ChoiceList
+from tui.widgets.commit_card import CommitCard
+from tui.widgets.question_view import QuestionView
+
+
+class QuizScreen(LabScreen):
+    """Runs `questions` (all of the quiz's by default); every answer is recorded as it is given."""
+
+    BINDINGS = [
+        Binding("enter", "next", "Next question", id="quiz.next", tooltip="Go on once you have seen the feedback"),
+        Binding("r", "retry", "Retry missed", id="quiz.retry", tooltip="Ask again only the questions you missed"),
+    ]
+
+    def __init__(self, quiz_id: str, question_ids: list[str] | None = None) -> None:
+        super().__init__(activity_item=f"quiz:{quiz_id}")
+        self.quiz_id = quiz_id
+        self.question_ids = question_ids
+        self.results: dict[str, bool] = {}
+        self.index = 0
+
+    def compose(self) -> ComposeResult:
+        self.quiz = self.lab.course.quiz(self.quiz_id)
+        wanted = self.question_ids
+        self.questions: list[Question] = [q for q in self.quiz.questions if wanted is None or q.id in wanted]
+        self.sub_title = self.quiz.title + (" · retry" if wanted else "")
+        yield Header()
+        yield ProgressBar(total=len(self.questions), show_eta=False, id="quiz-progress")
+        yield VerticalScroll(id="quiz-body")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self._show_question()
+
+    @property
+    def finished(self) -> bool:
+        return self.index >= len(self.questions)
+
+    @property
+    def missed(self) -> list[str]:
+        return [qid for qid, right in self.results.items() if not right]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next":
+            return self.index < len(self.questions) and self.questions[self.index].id in self.results
+        if action == "retry":
+            return self.finished and bool(self.missed)
+        return True
+
+    async def _show_question(self) -> None:
+        body = self.query_one("#quiz-body", VerticalScroll)
+        await body.remove_children()
+        question = self.questions[self.index]
+        view = QuestionView(quiz_item(self.quiz, question.id), question,
+                            number=self.index + 1, total=len(self.questions))
+        await body.mount(view)
+        self.call_after_refresh(view.query_one(ChoiceList).focus)
+        self.refresh_bindings()
+
+    def on_commit_card_committed(self, event: CommitCard.Committed) -> None:
+        question = self.questions[self.index]
+        self.results[question.id] = event.correct
+        self.lab.store.record_answer(event.card.KIND, event.card.item, event.answer, event.correct)
+        self.query_one(ProgressBar).advance(1)
+        self.refresh_bindings()
+
+    async def action_next(self) -> None:
+        self.index += 1
+        if self.finished:
+            await self._show_summary()
+        else:
+            await self._show_question()
+
+    async def _show_summary(self) -> None:
+        right = sum(self.results.values())
+        total = len(self.questions)
+        lines = [f"# Score: {right} / {total}", ""]
+        if self.missed:
+            lines += ["You missed these; press **r** to try them again, **Esc** for the outline.", ""]
+            for question in self.questions:
+                if question.id in self.missed:
+                    answers = ", ".join(LETTERS[i] for i, o in enumerate(question.options) if o.correct)
+                    lines.append(f"- {question.prompt.splitlines()[0]} — right answer: **{answers}**")
+        else:
+            lines.append("Every answer right. Press **Esc** to go back to the outline.")
+        body = self.query_one("#quiz-body", VerticalScroll)
+        await body.remove_children()
+        await body.mount(Markdown("\n".join(lines), id="quiz-summary"))
+        body.focus()
+        self.refresh_bindings()
+
+    def action_retry(self) -> None:
+        self.app.switch_screen(QuizScreen(self.quiz_id, self.missed))

@@ -1,0 +1,51 @@
+"""ProgressPanel: overall progress, streak and score, what to do next, and any broken content."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Collapsible, ProgressBar, Static
+
+from grader.content import Problem
+from tui.outline import OutlineItem, Standing
+from tui.paths import short_path
+from tui.widgets.course_outline import KIND_LABELS
+
+
+class ProgressPanel(VerticalScroll):
+    """The home screen's side panel; `show` refreshes it from the outline's standing."""
+
+    def __init__(self, problems: Sequence[Problem], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.problems = list(problems)
+
+    def compose(self) -> ComposeResult:
+        yield ProgressBar(show_eta=False, id="overall-progress")
+        yield Static(id="standing")
+        yield Static("Up next", classes="panel-title")
+        yield Static(id="up-next")
+        if self.problems:
+            # Broken content is listed, never fatal: the rest of the course still works.
+            listing = "\n".join(str(p).replace(p.file, short_path(p.file), 1) for p in self.problems)
+            yield Collapsible(Static(Content(listing), id="problem-list"),
+                              title=f"⚠ {len(self.problems)} content problem(s)",
+                              collapsed=False, id="problems")
+
+    def show(self, standing: Standing, up_next: OutlineItem | None) -> None:
+        self.query_one("#overall-progress", ProgressBar).update(total=standing.total or 1, progress=standing.done)
+        streak = f"{standing.streak_days}-day streak" if standing.streak_days else "no streak yet: start one today"
+        self.query_one("#standing", Static).update(Content.assemble(
+            (f"{standing.done}/{standing.total}", "bold"), " items done\n",
+            ("✦ ", "$text-warning"), streak, "\n", ("★ ", "$text-warning"), (str(standing.score), "bold"), " points",
+        ))
+        if up_next is None:
+            text = Content.assemble(("You finished the whole course. Well done!", "bold $text-success"))
+        else:
+            text = Content.assemble(
+                (f"{KIND_LABELS[up_next.kind]}: ", "$text-muted"), (up_next.title, "bold"),
+                "\n", ("press ", "$text-muted"), ("n", "bold $text-accent"), (" to start it", "$text-muted"),
+            )
+        self.query_one("#up-next", Static).update(text)
