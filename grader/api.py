@@ -6,17 +6,26 @@ Importing this module is cheap (no torch, no pydantic); the heavy parts load on 
 - `GradingClient`: a warm grading worker in a separate process, for fast re-checks from a UI that
   must never import torch itself (the TUI, `grader watch`).
 - `next_hint`, `init_workspace`, `default_file`: the learner's workspace.
+- `trace`, `train`: the pipeline and training traces of the learner's model (also on GradingClient).
+- `progress_summary`, `review_outlook`: the progress dashboard and the review schedule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.errors import UsageError
 from grader.progress import ProgressStore
 from grader.report import Report
 from grader.workspace import default_file, init_workspace  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:
+    from grader.content import Course
+    from grader.review import Outlook
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,36 @@ def next_hint(exercise: str, store: ProgressStore) -> tuple[int, int, str]:
     return shown, len(hints), hints[shown - 1]
 
 
+def trace(exercise: str, file: str | Path | None = None, *, batch: int | None = None) -> dict:
+    """The pipeline trace of the learner's forward beside the reference's (see grader.trace.trace_file)."""
+    from grader.trace import trace_file
+
+    return trace_file(exercise, file, batch)
+
+
+def train(exercise: str, file: str | Path | None = None, *, epochs: int = 5, seed: int = 0,
+          on_epoch: Callable[[dict], None] | None = None) -> dict:
+    """Train the learner's digit classifier on real digits (see grader.train.train_file)."""
+    from grader.train import Settings, train_file
+
+    return train_file(exercise, file, Settings(epochs=epochs, seed=seed), on_epoch=on_epoch)
+
+
+def progress_summary(store: ProgressStore, course: Course | None = None, today: date | None = None) -> dict:
+    """The progress dashboard's numbers (see grader.dashboard.summary); `course` defaults to the shipped one."""
+    from grader.content import load_course
+    from grader.dashboard import summary
+
+    return summary(course if course is not None else load_course(), store, today)
+
+
+def review_outlook(store: ProgressStore, today: date | None = None) -> Outlook:
+    """The review schedule today: due items (oldest first), how many wait for later, how many are retired."""
+    from grader.review import outlook
+
+    return outlook(store, today)
+
+
 class GradingClient:
     """A warm grading worker (`python -m grader serve`) driven over pipes; torch lives only there.
 
@@ -94,6 +133,18 @@ class GradingClient:
 
     def check(self, exercise: str, file: str | Path | None = None, *, device: str = "cpu") -> Report:
         return self._client.check(resolve_exercise(exercise), file, device)
+
+    def trace(self, exercise: str, file: str | Path | None = None, *, batch: int | None = None) -> dict:
+        """Like `grader.api.trace`, in the worker."""
+        return self._client.run_mode({"op": "trace", "exercise": resolve_exercise(exercise),
+                                      "file": str(file) if file else None, "batch": batch})
+
+    def train(self, exercise: str, file: str | Path | None = None, *, epochs: int = 5, seed: int = 0,
+              on_epoch: Callable[[dict], None] | None = None) -> dict:
+        """Like `grader.api.train`, in the worker; `on_epoch` gets each epoch's row as it ends."""
+        return self._client.run_mode({"op": "train", "exercise": resolve_exercise(exercise),
+                                      "file": str(file) if file else None,
+                                      "settings": {"epochs": epochs, "seed": seed}}, on_epoch)
 
     def close(self) -> None:
         self._client.close()

@@ -80,21 +80,33 @@ class JudgeContext:
         ex = self.exercise
         return {"rtol": ex.rtol, "atol": ex.atol} if ex.rtol is not None else {"rtol": None, "atol": None}
 
+    def tolerance_for(self, case_id: str) -> dict[str, float | None]:
+        """The case's dtype's own tolerance where the exercise sets one, else `tolerance`."""
+        dtype = self.cases[case_id].dtype
+        if dtype in self.exercise.dtype_tolerances:
+            rtol, atol = self.exercise.dtype_tolerances[dtype]
+            return {"rtol": rtol, "atol": atol}
+        return self.tolerance
+
 
 # --- comparing one case --------------------------------------------------------------------
 
-def case_error(ctx: JudgeContext, case_id: str) -> Outcome | None:
-    """A failed Outcome when the learner's forward raised, returned the wrong type, or NaN/Inf."""
+def case_error(ctx: JudgeContext, case_id: str, finite: bool = True) -> Outcome | None:
+    """A failed Outcome when the learner's forward raised, returned the wrong type, or (unless
+    `finite` is False) NaN/Inf."""
     obs = ctx.obs(case_id)
     if obs["error"]:
         err = obs["error"]
         where = f" ({err['where']})" if err.get("where") else ""
         return Outcome.fail(f"forward raised {err['type']}{where}: {err['message']}")
-    bad = wrong_types(obs["output"])
+    bad = ", ".join(dict.fromkeys(wrong_types(obs["output"])))
     if bad:
-        return Outcome.fail(f"forward returned {', '.join(bad)}; expected {structure(ctx.reference[case_id]['output'])}",
+        output = obs["output"]
+        holder = f"a {type(output).__name__} of " if isinstance(output, (list, tuple)) or \
+            (isinstance(output, dict) and "__type__" not in output) else ""
+        return Outcome.fail(f"forward returned {holder}{bad}; expected {structure(ctx.reference[case_id]['output'])}",
                             "return plain torch tensors (not numpy arrays, lists, Python numbers or tensor subclasses)")
-    if non_finite(obs["output"]) and not non_finite(ctx.reference[case_id]["output"]):
+    if finite and non_finite(obs["output"]) and not non_finite(ctx.reference[case_id]["output"]):
         return Outcome.fail("your output contains NaN or Inf where the reference's is finite",
                             "look for a division by zero, log of zero or an overflow")
     return None
@@ -102,7 +114,7 @@ def case_error(ctx: JudgeContext, case_id: str) -> Outcome | None:
 
 def diagnose(ctx: JudgeContext, case_id: str) -> str:
     """The named mistake the learner's output matches, else where it first diverges."""
-    case, tol = ctx.cases[case_id], ctx.tolerance
+    case, tol = ctx.cases[case_id], ctx.tolerance_for(case_id)
     actual = ctx.obs(case_id)["output"]
     inputs = ctx.inputs[case_id]
     config = ctx.exercise.config(case.config)
@@ -136,7 +148,7 @@ def compare_case(ctx: JudgeContext, case_id: str) -> Outcome:
     if error:
         return error
     expected = ctx.reference[case_id]["output"]
-    diff = mismatch(ctx.obs(case_id)["output"], expected, **ctx.tolerance)
+    diff = mismatch(ctx.obs(case_id)["output"], expected, **ctx.tolerance_for(case_id))
     if diff is None:
         return Outcome.ok(f"{ctx.cases[case_id].id}: output matches the reference ({structure(expected)})")
     diagnosis = diagnose(ctx, case_id)

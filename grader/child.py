@@ -9,46 +9,127 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import io
+import linecache
 import os
 import resource
 import signal
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from grader import zygote
 from grader.runner import describe_error, run_case
 
 
 def isolate(job: dict) -> None:
-    """New session, no inherited descriptors, output to a capped file, resource limits."""
+    """New session, no inherited descriptors, output to a capped file, resource limits, and when
+    the zygote runs as root, a uid of the job's own: it can then write only its scratch, results and
+    output, read nothing private, and signal no process but its own (threat model: docs/threat-model.md)."""
     os.setsid()
+    os.umask(0o077)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a flood gets EFBIG errors, not a silent kill
+    _read_inputs_now(job)
     null = os.open(os.devnull, os.O_RDONLY)
-    out = os.open(job["output"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    out = os.open(job["output"], os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
     os.dup2(null, 0)
     os.dup2(out, 1)
     os.dup2(out, 2)
-    os.closerange(3, 65536)
+    bridges = dict(job.get("bridges") or {})
+    if job.get("uid") is not None:
+        bridges.update(zygote.open_bridges([str(Path(job["file"]).parent)]))
+    _close_all_but(set(bridges.values()))
     limits = job["limits"]
-    _limit(resource.RLIMIT_CPU, int(limits["cpu_s"]))
+    cpu_s = max(1, int(limits["cpu_s"]))
+    _limit(resource.RLIMIT_CPU, cpu_s, cpu_s + 1)  # SIGXCPU, then SIGKILL for code that ignores it
     _limit(resource.RLIMIT_NOFILE, int(limits.get("open_files", 256)))
     _limit(resource.RLIMIT_FSIZE, int(limits.get("file_bytes", 256 * 2**20)))
+    _limit(resource.RLIMIT_CORE, 0)
     if job.get("device") != "cuda":  # CUDA maps huge address ranges: only the wall clock guards it
         _limit(resource.RLIMIT_AS, _address_space() + int(limits["memory_mb"]) * 2**20)
+    if job.get("uid") is not None:
+        _become(job["uid"], job, int(limits.get("processes", 64)))
+        _reroute_imports({folder: f"/proc/self/fd/{fd}" for folder, fd in bridges.items()})
+    zygote.prctl(zygote.PR_SET_DUMPABLE, 1)  # the zygote is not; whatever this job starts may be inspected and swept
     os.chdir(job["scratch"])
+    os.environ.update(HOME=job["scratch"], TMPDIR=job["scratch"])
+    tempfile.tempdir = None
     torch.set_num_threads(1)
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cuda.matmul.allow_tf32 = False
 
 
-def _limit(kind: int, value: int) -> None:
-    soft, hard = resource.getrlimit(kind)
-    value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-    resource.setrlimit(kind, (value, hard))
+def _read_inputs_now(job: dict) -> None:
+    """Read the plan and the learner's source while this process may still read them: after the
+    uid switch it might not (they can live in private folders). Tracebacks keep the source's lines."""
+    job["plan"] = io.BytesIO(Path(job["plan"]).read_bytes())
+    path = job["file"]
+    try:
+        lines = linecache.getlines(path)
+    except Exception:  # noqa: BLE001 - an unreadable file fails at import, with the reason
+        lines = []
+    if lines:  # no modification time: linecache.checkcache keeps the entry even once the file is out of reach
+        linecache.cache[path] = (sum(map(len, lines)), None, lines, path)
+
+
+def _become(uid: int, job: dict, processes: int) -> None:
+    """Hand the job's own paths to `uid`, then switch to it for good (no way back: no_new_privs)."""
+    for path in (job["results"], job["scratch"]):
+        os.chown(path, uid, uid)
+        os.chmod(path, 0o700)
+    os.fchown(1, uid, uid)
+    _limit(resource.RLIMIT_NPROC, processes)  # processes and threads of this uid: it has no others
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    zygote.prctl(zygote.PR_SET_NO_NEW_PRIVS, 1)  # no setuid program can give root back
+
+
+def _close_all_but(keep: set[int]) -> None:
+    start = 3
+    for fd in sorted(keep):
+        os.closerange(start, fd)
+        start = fd + 1
+    os.closerange(start, 65536)
+
+
+_ROUTES: dict[str, str] = {}  # private folder on the way -> its /proc/self/fd route (see zygote.bridge_point)
+
+
+def reachable(path: str) -> str:
+    """`path`, through a bridge descriptor when the folders on its way are out of this uid's reach."""
+    for folder, route in _ROUTES.items():
+        if path == folder or path.startswith(folder + os.sep):
+            return route + path[len(folder):]
+    return path
+
+
+def _reroute_imports(routes: dict[str, str]) -> None:
+    """Point the import system (sys.path, packages' __path__, modules' __file__) through the bridges,
+    so that what torch or the learner imports lazily is still found after the uid switch."""
+    _ROUTES.update(routes)
+    if not routes:
+        return
+    sys.path[:] = [reachable(p) for p in sys.path]
+    for module in list(sys.modules.values()):
+        search = getattr(module, "__path__", None)
+        if isinstance(search, list):
+            search[:] = [reachable(p) for p in search]
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and reachable(file) != file:
+            module.__file__ = reachable(file)
+    sys.path_importer_cache.clear()
+
+
+def _limit(kind: int, value: int, hard: int | None = None) -> None:
+    old_soft, old_hard = resource.getrlimit(kind)
+    cap = (lambda v: v) if old_hard == resource.RLIM_INFINITY else (lambda v: min(v, old_hard))
+    resource.setrlimit(kind, (cap(value), cap(hard) if hard is not None else old_hard))
 
 
 def _address_space() -> int:
@@ -75,11 +156,13 @@ class Frames:
 def load_class(path: str, class_name: str) -> tuple[type | None, dict]:
     """Import the learner's file as module `submission`; report the failing stage if any."""
     try:
-        sys.path.insert(0, str(Path(path).parent))
+        sys.path.insert(0, reachable(str(Path(path).parent)))
         spec = importlib.util.spec_from_file_location("submission", path)
         module = importlib.util.module_from_spec(spec)
         sys.modules["submission"] = module
-        spec.loader.exec_module(module)
+        # from the lines read before the uid switch (see isolate), else from the file itself
+        source = "".join(linecache.getlines(path)) or Path(path).read_text()
+        exec(compile(source, path, "exec", dont_inherit=True), module.__dict__)  # noqa: S102 - what importing does
     except SyntaxError as err:
         text = "".join(traceback.format_exception_only(type(err), err)).rstrip()
         return None, {"failed_at": "import", "error": f"syntax error in your file:\n{text}"}
@@ -109,9 +192,26 @@ def build(cls: type, config: dict, state: dict, path: str) -> tuple[nn.Module | 
     try:
         model.load_state_dict(state, strict=True)
     except BaseException as err:
-        return None, {"failed_at": "state", "error": f"the reference's weights do not fit your model: {err}",
-                      "init_state": init_state}
+        return None, {"failed_at": "state", "error": _plain_tensors(model, state) + f"the reference's weights do not fit "
+                      f"your model: {err}", "init_state": init_state}
     return model, {"init_state": init_state}
+
+
+def _plain_tensors(model: nn.Module, state: dict) -> str:
+    """Why a weight is missing from the model's state_dict when it is a plain tensor attribute."""
+    plain = []
+    for name in state:
+        owner, _, attr = name.rpartition(".")
+        try:
+            value = getattr(model.get_submodule(owner), attr, None)
+        except AttributeError:
+            continue
+        if isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter) and name not in model.state_dict():
+            plain.append(f"self.{name}")
+    if not plain:
+        return ""
+    return (f"{', '.join(plain)} is a plain tensor, not an nn.Parameter: wrap it as nn.Parameter(...) so that the model "
+            "owns it (it then appears in state_dict() and parameters(), and gets gradients). ")
 
 
 def materialize(value):
@@ -145,18 +245,25 @@ def run(job: dict) -> None:
     cls, failure = load_class(path, plan["class_name"])
     if cls is None:
         frames.write({"kind": "load", "config": plan["configs"][0]["name"], **failure})
+        frames.write({"kind": "done"})  # the job ran to its end: load/* judges the file, it did not crash
         return
     api = describe_api(cls, plan["forward_args"])
     for config in plan["configs"]:
         model, report = build(cls, config, plan["states"][config["name"]], path)
         frames.write({"kind": "load", "config": config["name"], **api, **report})
         if model is None:
+            frames.write({"kind": "done"})
             return
     for case in plan["cases"]:
         config = next(c for c in plan["configs"] if c["name"] == case["config"])
         model, report = build(cls, config, plan["states"][config["name"]], path)
         frames.write({"kind": "case", **run_case(model, case, path)} if model is not None
                      else {"kind": "case", "id": case["id"], "error": {"type": "BuildError", "message": report["error"], "where": ""}})
+    if plan.get("mode"):  # a learning mode (grader.modes: trace, train) instead of graded cases
+        from grader.modes import run_in_child
+
+        config = plan["configs"][0]
+        run_in_child(plan, build(cls, config, plan["states"][config["name"]], path)[0], frames.write, path)
     frames.write({"kind": "done"})
 
 

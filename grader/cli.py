@@ -13,7 +13,7 @@ import traceback
 
 from grader.errors import UsageError
 
-COMMANDS = ("list", "check", "watch", "hint", "init", "content", "trace", "train", "progress", "gradescope", "serve")
+COMMANDS = ("list", "check", "watch", "hint", "init", "content", "trace", "train", "progress", "gradescope", "classroom", "serve")
 
 
 class Parser(argparse.ArgumentParser):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch.utils._pytree import tree_flatten
+from torch.utils._pytree import tree_flatten, tree_flatten_with_path
 
 
 def wrong_types(value: Any) -> list[str]:
@@ -28,9 +28,24 @@ def structure(value: Any) -> str:
         return value["__type__"]
     if isinstance(value, (tuple, list)):
         return f"{type(value).__name__}({', '.join(structure(v) for v in value)})"
-    if isinstance(value, dict):
-        return "dict(" + ", ".join(f"{k}: {structure(v)}" for k, v in value.items()) + ")"
+    if isinstance(value, dict):  # keys sorted: a dict's insertion order is not part of its structure
+        items = sorted(value.items(), key=lambda kv: str(kv[0]))
+        return "dict(" + ", ".join(f"{k}: {structure(v)}" for k, v in items) + ")"
     return type(value).__name__
+
+
+def structure_difference(actual: Any, expected: Any) -> str | None:
+    """None when both have the same structure, else 'expected X, got Y', naming missing or extra dict keys."""
+    want, got = structure(expected), structure(actual)
+    if want == got:
+        return None
+    text = f"expected {want}, got {got}"
+    if isinstance(actual, dict) and isinstance(expected, dict) and "__type__" not in actual:
+        missing = [repr(k) for k in expected if k not in actual]
+        extra = [repr(k) for k in actual if k not in expected]
+        text += "".join(f" ({what} key{'s' if len(keys) > 1 else ''} {', '.join(keys)})"
+                        for what, keys in (("missing", missing), ("unexpected", extra)) if keys)
+    return text
 
 
 def close(actual: Any, expected: Any, rtol: float | None, atol: float | None) -> bool:
@@ -38,10 +53,12 @@ def close(actual: Any, expected: Any, rtol: float | None, atol: float | None) ->
     tolerances per dtype, NaN equal to NaN), without its per-call import of torch.distributed."""
     from torch.testing._comparison import default_tolerances
 
-    a_leaves, e_leaves = tree_flatten(actual)[0], tree_flatten(expected)[0]
-    if len(a_leaves) != len(e_leaves):
+    # leaves paired by their path (dict key, index), so that dict key order does not matter
+    a_leaves, e_leaves = dict(tree_flatten_with_path(actual)[0]), dict(tree_flatten_with_path(expected)[0])
+    if a_leaves.keys() != e_leaves.keys():
         return False
-    for a, e in zip(a_leaves, e_leaves):
+    for path, e in e_leaves.items():
+        a = a_leaves[path]
         if not (isinstance(a, torch.Tensor) and isinstance(e, torch.Tensor)):
             if a != e:
                 return False
@@ -56,10 +73,17 @@ def close(actual: Any, expected: Any, rtol: float | None, atol: float | None) ->
 
 def mismatch(actual: Any, expected: Any, rtol: float | None = None, atol: float | None = None) -> str | None:
     """None when `actual` matches `expected`, else assert_close's explanation (first line dropped)."""
-    if structure(actual) != structure(expected):
-        return f"expected {structure(expected)}, got {structure(actual)}"
+    different = structure_difference(actual, expected)
+    if different:
+        return different
     if close(actual, expected, rtol, atol):
         return None
+    dtypes = {(a.dtype, e.dtype) for a, e in zip(tree_flatten(actual)[0], tree_flatten(expected)[0])
+              if isinstance(a, torch.Tensor) and isinstance(e, torch.Tensor) and a.dtype != e.dtype}
+    if dtypes:
+        got, want = next(iter(dtypes))
+        return (f"your output's dtype is {str(got).removeprefix('torch.')}, the reference's is "
+                f"{str(want).removeprefix('torch.')}: something in forward is created with, or cast to, a fixed dtype")
     try:
         torch.testing.assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
     except AssertionError as err:

@@ -11,6 +11,7 @@ import copy
 import hashlib
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,13 @@ from grader.errors import UsageError
 from grader.report import CheckResult, Report
 from grader.sandbox import ChildOutcome, Limits, Zygote
 
-REPORT_SHAPED = re.compile(r'"status"\s*:\s*"pass"|^\s*(all (checks|tests) passed|passed|ok|pass|✓)\b', re.I | re.M)
+# Output that imitates a verdict: a JSON/Gradescope result, a bare PASS/OK line, a check line as the
+# grader prints it (a tick and a check id), a count of passed checks. Ordinary debug prints don't match.
+REPORT_SHAPED = re.compile(r'"(status|result|outcome)"\s*:\s*"pass(ed)?"|"score"\s*:\s*[\d.]+'
+                           r'|^\W*(pass(ed)?|ok|success|all (checks|tests) passed\W*)\W*$'
+                           r'|^\s*[✓✔]\s*\w+/|\b\d+/\d+ (checks|tests) passed|^\s*exercise\d+\b.*\bpass'
+                           r'|(?-i:^\W*(PASS(ED)?|OK)\b|\bPASSED\b)', re.I | re.M)
+CHILD_FAILED = 70  # the child's exit status when the grader's own code in it failed (grader.child.main)
 
 
 def case_seed(case_id: str) -> int:
@@ -138,7 +145,8 @@ def _reference_and_plan(ex, cases: dict, inputs: dict) -> tuple[dict, dict, dict
     wire, reference = [], {}
     for cid, case in cases.items():
         w = _wire(case, inputs[cid])
-        ref_case = {**w, "device": None if case.device == "cuda" else case.device}
+        # the reference runs on the CPU and eagerly: only the learner's forward is exported
+        ref_case = {**w, "device": None if case.device == "cuda" else case.device, "export": False}
         if case.grad:
             probe = run_case(copy.deepcopy(refs[case.config]), ref_case)
             gen = torch.Generator().manual_seed(case_seed(cid + "/cotangent"))
@@ -179,7 +187,7 @@ def _inputs(ex, case, cases):
 def _wire(case, inputs) -> dict:
     return {"id": case.id, "config": case.config, "args": list(inputs.args), "kwargs": dict(inputs.kwargs),
             "train": case.train, "seed": case.seed, "dtype": case.dtype, "device": case.device,
-            "stages": case.stages, "cotangent": None}
+            "stages": case.stages, "export": case.export, "cotangent": None}
 
 
 def _cotangent(output, gen):
@@ -222,37 +230,55 @@ def judge(prep: Prepared, file_label: str, outcome: ChildOutcome, duration_s: fl
 
 
 def child_failure(prep: Prepared, outcome: ChildOutcome, learner: dict) -> tuple[str | None, str | None]:
-    """(crash, limit): why the child did not finish cleanly, in the learner's terms."""
+    """(crash, limit): why the child did not finish cleanly, in the learner's terms; a limit is
+    named with its value. Reads only `prep.limits` (grader.modes passes nothing else)."""
     import signal as sig
 
     limits = prep.limits
+    loads = [f for f in outcome.frames if f.get("kind") == "load"]
+    cpu_limit = max(1, int(limits.cpu_s))  # what RLIMIT_CPU was set to
     limit = crash = None
-    if outcome.timed_out:
-        limit = f"ran past its time limit of {limits.wall_s:g} s and was stopped (an endless loop, or far too much work?)"
-    elif outcome.signal == sig.SIGXCPU:
-        limit = f"ran past its CPU time limit of {limits.cpu_s:g} s and was stopped"
-    elif any(_is_memory_error(o.get("error")) for o in learner.values()):
-        limit = f"ran past its memory limit of {limits.memory_mb} MB"
+    if outcome.output_exceeded:
+        limit = (f"your code printed more than its output limit of {limits.output_bytes:,} bytes and was stopped: "
+                 "look for a print in a loop (the start of its output is shown)")
+    elif outcome.timed_out:
+        limit = f"your code ran past its time limit of {limits.wall_s:g} s and was stopped (an endless loop, or far too much work?)"
+    elif outcome.signal == sig.SIGXCPU or (outcome.signal == sig.SIGKILL and outcome.cpu_s >= cpu_limit - 0.05):
+        limit = f"your code used more than its CPU time limit of {cpu_limit} s and was stopped (an endless loop, or far too much work?)"
+    elif any(_is_memory_error(o.get("error")) for o in learner.values()) or any(_is_memory_error(f) for f in loads):
+        limit = (f"your code ran out of memory: it tried to use more than its memory limit of {limits.memory_mb} MB "
+                 "(a huge tensor, or a list that keeps growing?)")
     elif outcome.signal == sig.SIGKILL:
-        limit = f"was killed (SIGKILL): most likely it ran out of memory (limit {limits.memory_mb} MB)"
-    if outcome.output_bytes > limits.output_bytes:
-        limit = f"printed {outcome.output_bytes:,} bytes, more than the {limits.output_bytes:,} allowed (output truncated)"
+        limit = f"your code was killed (SIGKILL): most likely it ran out of memory (limit {limits.memory_mb} MB)"
+    elif outcome.output_bytes > limits.output_bytes:
+        limit = f"your code printed {outcome.output_bytes:,} bytes, more than its output limit of {limits.output_bytes:,} (output truncated)"
     if outcome.worker_lost:
         crash = "your code took down the grading worker process"
     elif outcome.signal not in (None, sig.SIGKILL, sig.SIGXCPU):
-        crash = f"your code crashed with signal {sig.Signals(outcome.signal).name}"
+        crash = f"your code crashed with signal {sig.Signals(outcome.signal).name} ({sig.strsignal(outcome.signal)})"
     elif outcome.frame_error:
         crash = outcome.frame_error
+    elif outcome.exit_code == CHILD_FAILED and not limit:
+        crash = f"the grading process could not record your results ({_last_line(outcome.output)}): " \
+                "did your code change the grader's or torch's functions?"
     elif not outcome.finished and not limit:
-        crash = f"your code exited early (exit status {outcome.exit_code}) before the checks finished: don't call exit()"
+        crash = (f"your code exited early (exit status {outcome.exit_code}) before the checks finished: "
+                 "don't call exit(), sys.exit() or os._exit(), and don't kill processes")
     elif REPORT_SHAPED.search(outcome.output):
         crash = "your code printed something that looks like a grader report: printing a result is not passing it"
     return crash, limit
 
 
-def _is_memory_error(error: dict | None) -> bool:
-    return bool(error) and (error["type"] == "MemoryError" or "can't allocate memory" in error["message"]
-                            or "not enough memory" in error["message"].lower())
+def _last_line(output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "no error was printed"
+
+
+def _is_memory_error(error: dict | str | None) -> bool:
+    if isinstance(error, dict):  # a load report: its error is text
+        error = error.get("error") if error.get("kind") == "load" else f"{error['type']}: {error['message']}"
+    return bool(error) and ("MemoryError" in error or "can't allocate memory" in error
+                            or "not enough memory" in error.lower())
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -260,8 +286,10 @@ def _is_memory_error(error: dict | None) -> bool:
 class Grader:
     """Prepared exercises and warm zygotes, kept for re-use (batch, watch, service)."""
 
-    def __init__(self, jobs: int = 1, limits: Limits | None = None, cache: Path | None = None) -> None:
-        self.zygotes = [Zygote() for _ in range(max(1, jobs))]  # start now: they import torch while we do
+    def __init__(self, jobs: int = 1, limits: Limits | None = None, cache: Path | None = None,
+                 sandbox: bool = False) -> None:
+        self.sandbox = sandbox  # run the zygotes under bubblewrap (grader.sandbox.bwrap_command)
+        self.zygotes = [Zygote(sandbox) for _ in range(max(1, jobs))]  # start now: they import torch while we do
         self.limits = limits
         self.cache = cache
         self._tmp = tempfile.TemporaryDirectory(prefix="forwardlab-")
@@ -277,7 +305,7 @@ class Grader:
         start = time.perf_counter()
         zygote = self.zygotes[slot]
         if not zygote.alive:
-            zygote = self.zygotes[slot] = Zygote()
+            zygote = self.zygotes[slot] = Zygote(self.sandbox)
         outcome = zygote.run(prep.plan_path, prep.limits, prep.device, file)
         return judge(prep, label, outcome, time.perf_counter() - start)
 
@@ -286,16 +314,33 @@ class Grader:
         """Grade files on all zygotes at once; reports come back in the order of `files`."""
         slots = list(range(len(self.zygotes)))
         results: list[Report | None] = [None] * len(files)
+        pending, lock = iter(range(len(files))), threading.Lock()
 
         def work(slot: int) -> None:
-            for i in range(slot, len(files), len(slots)):
-                results[i] = self.grade(prep, *files[i], slot=slot)
+            # each free worker takes the next file: one slow submission holds up only its own worker
+            while (i := _next(pending, lock)) is not None:
+                results[i] = self._grade_in_batch(prep, *files[i], slot) if len(files) > 1 \
+                    else self.grade(prep, *files[i], slot=slot)
                 if on_done:
                     on_done(results[i])
 
         with ThreadPoolExecutor(len(slots)) as pool:
             list(pool.map(work, slots))
         return [r for r in results if r is not None]
+
+    def _grade_in_batch(self, prep: Prepared, file: Path, label: str, slot: int) -> Report:
+        """A batch never stops for one submission: if grading it fails twice (a fresh worker the
+        second time), that submission alone gets a failing report saying so."""
+        for _attempt in range(2):
+            try:
+                return self.grade(prep, file, label, slot=slot)
+            except Exception as err:  # noqa: BLE001 - reported in this submission's result
+                error = err
+                self.zygotes[slot].close()
+        message = f"the grader could not run this submission ({type(error).__name__}: {error}); grade it again alone"
+        checks = [CheckResult(c.id, c.category, "skip", "not graded") for c in prep.checks]
+        checks[0] = CheckResult(checks[0].id, checks[0].category, "fail", message)
+        return Report(prep.exercise.id, label, "fail", prep.device, 0.0, checks)
 
     def close(self) -> None:
         for z in self.zygotes:
@@ -307,6 +352,11 @@ class Grader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _next(items, lock) -> int | None:
+    with lock:
+        return next(items, None)
 
 
 def reference_cache() -> Path | None:
@@ -338,12 +388,13 @@ def submission_paths(exercise_id: str, files: Iterable[str | Path | None]) -> li
 
 
 def grade_files(exercise_id: str, files: list, *, device: str = "cpu", store=None, jobs: int = 1,
-                limits: Limits | None = None, on_done: Callable[[Report], None] | None = None) -> list[Report]:
-    """Grade every file; record each report in `store` when given."""
+                limits: Limits | None = None, on_done: Callable[[Report], None] | None = None,
+                sandbox: bool = False) -> list[Report]:
+    """Grade every file; record each report in `store` when given. `sandbox`: under bubblewrap."""
     paths = submission_paths(exercise_id, files)
     # a batch prepares afresh: one submission must never be able to touch what the next is judged by
     cache = reference_cache() if len(paths) == 1 else None
-    with Grader(jobs=min(jobs, len(paths)), limits=limits, cache=cache) as grader:
+    with Grader(jobs=min(jobs, len(paths)), limits=limits, cache=cache, sandbox=sandbox) as grader:
         prep = grader.prepared(exercise_id, resolve_device(device))
         reports = grader.grade_many(prep, paths, on_done)
     if store is not None:

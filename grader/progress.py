@@ -14,7 +14,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+
+from grader import review
 
 DATA_DIR_ENV = "FORWARDLAB_DATA_DIR"
 
@@ -117,6 +120,8 @@ class ProgressStore:
                  sum(c["status"] == "pass" for c in checks), len(checks),
                  float(report_dict.get("duration_s", 0.0)), json.dumps(report_dict), time.time()),
             )
+            if report_dict["status"] in ("pass", "fail"):  # a stub not started yet is nothing to review
+                self._reschedule(db, f"exercise:{report_dict['exercise']}", report_dict["status"] == "pass")
 
     def exercise_status(self, exercise: str) -> str:
         """'passed' if any check ever passed, else the latest status ('fail', 'not-started'), else 'new'."""
@@ -157,6 +162,19 @@ class ProgressStore:
         with self.transaction() as db:
             db.execute("INSERT INTO answers(kind, item, answer, correct, at) VALUES (?,?,?,?,?)",
                        (kind, item, answer, int(correct), time.time()))
+            self._reschedule(db, f"{kind}:{item}", correct)
+
+    def _reschedule(self, db: sqlite3.Connection, item: str, correct: bool) -> None:
+        """Feed the review schedule (grader.review): wrong answers and failed checks enter it, right
+        ones on due items move them on. Inside the caller's transaction."""
+        if item.partition(":")[0] not in review.KINDS:
+            return
+        row = db.execute("SELECT box, due FROM review WHERE item=?", (item,)).fetchone()
+        change = review.reschedule(row, correct, date.today())
+        if change is not None:
+            db.execute("INSERT INTO review(item, box, due, at) VALUES (?,?,?,?) "
+                       "ON CONFLICT(item) DO UPDATE SET box=excluded.box, due=excluded.due, at=excluded.at",
+                       (item, *change, time.time()))
 
     def answers(self, kind: str | None = None) -> list[tuple[str, str, str, bool, float]]:
         sql, args = "SELECT kind, item, answer, correct, at FROM answers", ()

@@ -8,26 +8,56 @@ is loaded there with `torch.load(weights_only=True)`).
 
 from __future__ import annotations
 
+import re
+import sys
 import traceback
 from typing import Any
 
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode, resolve_name
-from torch.utils._pytree import tree_flatten, tree_map
+from torch.utils._pytree import tree_flatten, tree_flatten_with_path, tree_map
+
+
+IN_PLACE = re.compile(r"(?<!_)_$|^__i(add|sub|mul|matmul|truediv|floordiv|mod|pow|and|or|xor|lshift|rshift)__$|"
+                      r"^__setitem__$|^data\.__set__$")
+NOT_WRITES = {"requires_grad_", "retain_grad", "share_memory_", "record_stream_"}
 
 
 class OpRecorder(TorchFunctionMode):
-    """Records the qualified name of every torch function the learner's code calls (F.linear, ...)."""
+    """Records the qualified name of every torch function the learner's code calls (F.linear, ...),
+    and which of the `watched` tensors (by name) an in-place op wrote to, through any alias of their
+    memory: `w.data *= 1` leaves w's version counter and values alone, but is still a write."""
 
-    def __init__(self) -> None:
+    def __init__(self, watched: dict[str, torch.Tensor] | None = None) -> None:
         super().__init__()
         self.names: set[str] = set()
         self.device_violations: list[str] = []
+        self.written: set[str] = set()
+        self._memory = {_memory(t): name for name, t in (watched or {}).items() if _memory(t) is not None}
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        self.names.add(resolve_name(func) or getattr(func, "__qualname__", repr(func)))
+        name = resolve_name(func) or getattr(func, "__qualname__", repr(func))
+        self.names.add(name)
+        self._note_writes(name, args, kwargs or {})
         return func(*args, **(kwargs or {}))
+
+    def _note_writes(self, name: str, args: tuple, kwargs: dict) -> None:
+        method = name.removeprefix("torch.Tensor.")
+        targets = [kwargs.get("out")]
+        if (IN_PLACE.search(method) and method not in NOT_WRITES) or kwargs.get("inplace") is True:
+            targets.append(args[0] if args else None)
+        for target in tree_flatten(targets)[0]:
+            if isinstance(target, torch.Tensor) and _memory(target) in self._memory:
+                self.written.add(self._memory[_memory(target)])
+
+
+def _memory(t: torch.Tensor) -> int | None:
+    """An id of the memory a tensor lives in, shared by all its views and its `.data`."""
+    try:
+        return t.untyped_storage().data_ptr() if t.numel() else None
+    except (RuntimeError, NotImplementedError):  # tensors without storage (sparse, ...)
+        return None
 
 
 EMULATED = torch.device("meta")  # what x.device reports for tensors on the emulated device
@@ -46,8 +76,8 @@ class DeviceEmulator(OpRecorder):
     Unlike meta tensors, this needs no shape-only kernels, so values stay real and checkable.
     """
 
-    def __init__(self, on_device: list[torch.Tensor]) -> None:
-        super().__init__()
+    def __init__(self, on_device: list[torch.Tensor], watched: dict[str, torch.Tensor] | None = None) -> None:
+        super().__init__(watched)
         self._on: dict[int, torch.Tensor] = {id(t): t for t in on_device}  # keep alive: ids stay unique
 
     def on_device(self, t: torch.Tensor) -> bool:
@@ -59,12 +89,16 @@ class DeviceEmulator(OpRecorder):
         kwargs = kwargs or {}
         if name == "torch.Tensor.device.__get__":
             return EMULATED if self.on_device(args[0]) else torch.device("cpu")
+        self._note_writes(name, args, kwargs)
         wants_device = self._asks_for_device(name, args, kwargs)
         args, kwargs = tree_map(self._real_device, (args, kwargs))
         tensors = [t for t in tree_flatten((args, kwargs))[0] if isinstance(t, torch.Tensor)]
         if name not in MOVES and name not in CROSS_DEVICE_OK:
             self._check_mixing(name, tensors)
-        result = func(*args, **kwargs)
+        # .cuda() stays on the CPU for real (as `device="cuda"` does): the emulated device needs no GPU
+        result = args[0].view_as(args[0]) if name == "torch.Tensor.cuda" else func(*args, **kwargs)
+        if wants_device is False and name in MOVES and any(result is t for t in tensors):
+            result = result.view_as(result)  # x.cpu() of a real CPU tensor is x itself: the copy must not be "on the device"
         if wants_device is None:  # no explicit device: results follow their tensor inputs
             wants_device = any(self.on_device(t) for t in tensors)
         if wants_device:
@@ -215,6 +249,26 @@ class ModuleClassRecorder:
         self._handle.remove()
 
 
+class FunctionRecorder:
+    """Every Python function run during forward, as 'module.qualname': catches the code of a forbidden
+    module class run without calling that module (an inherited forward, `Class.forward(self, x)`)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def __enter__(self) -> FunctionRecorder:
+        self._previous = sys.getprofile()
+        sys.setprofile(self._profile)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.setprofile(self._previous)
+
+    def _profile(self, frame, event: str, arg: Any) -> None:
+        if event == "call":
+            self.names.add(f"{frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}")
+
+
 def run_case(model: nn.Module, case: dict, learner_file: str | None = None) -> dict:
     """Run `case` (see grader.plan.Case.to_wire) on `model` and return the raw observation."""
     device, dtype = case.get("device"), case.get("dtype")
@@ -233,28 +287,37 @@ def run_case(model: nn.Module, case: dict, learner_file: str | None = None) -> d
     before_inputs = _snapshot({str(i): t for i, t in enumerate(flat_inputs)})
     calls = CallRecorder(model, keep_outputs=bool(case.get("stages")))
     classes = ModuleClassRecorder()
-    ops = DeviceEmulator([*params.values(), *buffers.values(), *flat_inputs]) if emulated else OpRecorder()
+    watched = {**params, **buffers, **{f"input {i}": t for i, t in enumerate(flat_inputs)}}
+    ops = DeviceEmulator([*params.values(), *buffers.values(), *flat_inputs], watched) if emulated else OpRecorder(watched)
+    functions = FunctionRecorder()
     obs: dict[str, Any] = {"id": case["id"], "error": None}
     try:
         if case.get("seed") is not None:
             torch.manual_seed(case["seed"])
-        with ops:
-            output = model(*args, **kwargs)
+        if case.get("export"):
+            output = exported_call(model, args, kwargs)
+        else:
+            with ops, functions:
+                output = model(*args, **kwargs)
         obs["output"] = plain(output)
         if emulated:
             obs["off_device_outputs"] = sum(isinstance(t, torch.Tensor) and not ops.on_device(t)
                                             for t in tree_flatten(output)[0])
     except BaseException as err:  # the learner's code may raise anything, SystemExit included
         obs["error"] = describe_error(err, learner_file)
+        if case.get("export"):  # torch.export's messages run to pages: keep the first paragraph
+            obs["error"]["message"] = obs["error"]["message"].split("\n\n")[0][:600]
         output = None
     finally:
         calls.remove()
         classes.remove()
-    obs.update(ops=sorted(ops.names), module_classes=sorted(classes.classes), calls=calls.counts,
-               stages=calls.stages, device_violations=ops.device_violations)
+    obs.update(ops=sorted(ops.names), module_classes=sorted(classes.classes), functions=sorted(functions.names),
+               calls=calls.counts, stages=calls.stages, device_violations=ops.device_violations)
     obs["grad_set_in_forward"] = [n for n, p in params.items() if p.grad is not None]
-    obs["state_changed"] = _changed(before_state, {**dict(model.named_parameters()), **dict(model.named_buffers())})
-    obs["inputs_changed"] = _changed(before_inputs, {str(i): t for i, t in enumerate(flat_inputs)})
+    state_now = {**dict(model.named_parameters()), **dict(model.named_buffers())}
+    obs["state_changed"] = sorted(set(_changed(before_state, state_now)) | (ops.written & set(before_state)))
+    obs["inputs_changed"] = _changed(before_inputs, {str(i): t for i, t in enumerate(flat_inputs)}) + \
+        sorted(n for n in ops.written if n.startswith("input "))
     obs["buffers_after"] = {n: plain(b) for n, b in model.named_buffers()}
     obs["param_names"] = sorted(params)
     if wants_grad and output is not None and obs["error"] is None:
@@ -262,23 +325,51 @@ def run_case(model: nn.Module, case: dict, learner_file: str | None = None) -> d
     return obs
 
 
+def exported_call(model: nn.Module, args: list, kwargs: dict) -> Any:
+    """Export `model` on the first 2 samples with a dynamic batch dimension, then run the exported
+    program on all of them: it must neither branch on tensor values nor fix the batch size."""
+    import contextlib
+    import inspect
+    import io
+    import logging
+
+    from torch.export import Dim, export  # imports dynamo (about a second): only an export case pays
+
+    first_two = tree_map(lambda t: t[:2] if isinstance(t, torch.Tensor) else t, (tuple(args), dict(kwargs)))
+    batch = Dim("batch")
+    named = inspect.signature(model.forward).bind(*first_two[0], **first_two[1]).arguments
+    shapes = {name: tree_map(lambda t: {0: batch} if isinstance(t, torch.Tensor) else None, value)
+              for name, value in named.items()}
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)  # a failed export logs, and prints, its partial graph
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            program = export(model, first_two[0], first_two[1], dynamic_shapes=shapes, strict=False)
+    finally:
+        logging.disable(previous)
+    return program.module()(*args, **kwargs)
+
+
 def _gradients(output: Any, cotangent: Any, params: dict[str, nn.Parameter], args: Any,
                learner_file: str | None) -> dict:
     """Gradients of <output, cotangent> with respect to every parameter and every float input."""
-    outs = [t for t in tree_flatten(output)[0] if isinstance(t, torch.Tensor)]
-    cots = [c for c in tree_flatten(cotangent)[0] if isinstance(c, torch.Tensor)]
+    # outputs and cotangents paired by path (dict key, index): a dict's key order does not matter
+    outs = {p: t for p, t in tree_flatten_with_path(output)[0] if isinstance(t, torch.Tensor)}
+    cots = {p: c for p, c in tree_flatten_with_path(cotangent)[0] if isinstance(c, torch.Tensor)}
     inputs = [t for t in tree_flatten(args)[0] if isinstance(t, torch.Tensor) and t.requires_grad]
-    if len(outs) != len(cots) or any(o.shape != c.shape for o, c in zip(outs, cots)):
+    if outs.keys() != cots.keys() or any(outs[p].shape != c.shape for p, c in cots.items()):
         return {"grad_error": {"type": "ShapeMismatch", "message": "output shape differs from the reference", "where": ""}}
-    pairs = [(o, c.to(o.dtype)) for o, c in zip(outs, cots) if o.requires_grad]
+    pairs = [(outs[p], c.to(outs[p].dtype)) for p, c in cots.items() if outs[p].requires_grad]
     if not pairs:
         return {"grad_error": {"type": "NoGraph", "where": "",
                                "message": "the output does not require grad: it is cut off from the parameters"}}
     try:
         loss = sum((o * c).sum() for o, c in pairs)
-        names = list(params)
+        # a parameter forward froze (requires_grad_(False)) gets no gradient: reported as None, not an error
+        names = [n for n, p in params.items() if p.requires_grad]
         grads = torch.autograd.grad(loss, [params[n] for n in names] + inputs, allow_unused=True)
     except BaseException as err:
         return {"grad_error": describe_error(err, learner_file)}
-    return {"param_grads": {n: plain(g) for n, g in zip(names, grads)},
+    found = dict(zip(names, grads))
+    return {"param_grads": {n: plain(found.get(n)) for n in params},
             "input_grads": [plain(g) for g in grads[len(names):]]}

@@ -1,7 +1,9 @@
 """A warm grading worker over pipes: `grader serve` and the client that drives it.
 
 The worker imports torch once, keeps a zygote and every prepared exercise, and answers one JSON
-line per request, so that re-checks cost a fork and the checks themselves. The client side
+line per request, so that re-checks cost a fork and the checks themselves. It also runs the
+learning modes (ops "trace" and "train"); a training run first streams one {"event": ...} line per
+epoch. The client side
 imports nothing heavy: the TUI and `grader watch` use it without paying for torch.
 """
 
@@ -12,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from grader.errors import UsageError
@@ -36,6 +39,8 @@ def serve(store_path: str | None) -> int:
 
                     grader.zygotes[0].wait_ready()
                     reply: dict = {"ok": True}
+                elif request["op"] in ("trace", "train"):
+                    reply = {"ok": True, "result": _run_mode(request, grader, protocol)}
                 else:
                     exercise = resolve(request["exercise"])
                     (path, label), = submission_paths(exercise, [request.get("file")])
@@ -50,6 +55,22 @@ def serve(store_path: str | None) -> int:
                 reply = {"ok": False, "usage": False, "error": f"{type(err).__name__}: {err}"}
             protocol.write(json.dumps(reply) + "\n")
     return 0
+
+
+def _run_mode(request: dict, grader, protocol) -> dict:
+    """A pipeline trace or a training run on the worker's warm zygote (a fresh one if it died)."""
+    zygote = grader.zygotes[0] if grader.zygotes[0].alive else None
+    if request["op"] == "trace":
+        from grader.trace import trace_file
+
+        return trace_file(request["exercise"], request.get("file"), request.get("batch"), zygote=zygote)
+    from grader.train import Settings, train_file
+
+    def send(row: dict) -> None:
+        protocol.write(json.dumps({"event": row}) + "\n")
+
+    return train_file(request["exercise"], request.get("file"), Settings(**request.get("settings", {})),
+                      zygote=zygote, on_epoch=send)
 
 
 class ServiceError(RuntimeError):
@@ -71,24 +92,42 @@ class ServiceClient:
                                           stderr=subprocess.DEVNULL, text=True, bufsize=1)
         return self._proc
 
-    def _request(self, request: dict) -> dict:
+    def _request(self, request: dict, on_event: Callable[[dict], None] | None = None) -> dict:
         with self._lock:
             for _attempt in range(2):
                 proc = self._start()
                 try:
                     proc.stdin.write(json.dumps(request) + "\n")
                     proc.stdin.flush()
-                    line = proc.stdout.readline()
+                    reply = self._reply(proc, on_event)
                 except (BrokenPipeError, OSError):
-                    line = ""
-                if line:
-                    return json.loads(line)
+                    reply = None
+                if reply is not None:
+                    return reply
                 proc.kill()
                 proc.wait()
             raise ServiceError("the grading worker stopped unexpectedly twice")
 
+    @staticmethod
+    def _reply(proc: subprocess.Popen, on_event: Callable[[dict], None] | None) -> dict | None:
+        """The reply to the request just sent (None if the worker died); events before it go to `on_event`."""
+        while line := proc.stdout.readline():
+            message = json.loads(line)
+            if "event" not in message:
+                return message
+            if on_event is not None:
+                on_event(message["event"])
+        return None
+
     def warm_up(self) -> None:
         self._request({"op": "warm"})
+
+    def run_mode(self, request: dict, on_event: Callable[[dict], None] | None = None) -> dict:
+        """The result of a "trace" or "train" request (see grader.trace.trace_file, grader.train.train_file)."""
+        reply = self._request(request, on_event)
+        if not reply["ok"]:
+            raise (UsageError if reply.get("usage") else ServiceError)(reply["error"])
+        return reply["result"]
 
     def check(self, exercise: str, file: str | Path | None, device: str = "cpu") -> Report:
         reply = self._request({"op": "check", "exercise": exercise, "file": str(file) if file else None, "device": device})

@@ -62,6 +62,8 @@ class CaseSpec:
     device: str | None = None
     grad: bool = False
     stages: bool = False
+    # run through torch.export (dynamic batch dimension) instead of calling the model; see runner.exported_call
+    export: bool = False
     variant: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -86,6 +88,9 @@ class Exercise:
     expected_calls: ClassVar[Mapping[str, tuple[int, ...]]] = {}
     rtol: ClassVar[float | None] = None
     atol: ClassVar[float | None] = None
+    # dtype name -> (rtol, atol) for the cases run in that dtype, where equivalent correct forwards
+    # round differently (e.g. a table built in float32 then cast vs built in bfloat16)
+    dtype_tolerances: ClassVar[Mapping[str, tuple[float, float]]] = {}
 
     def reference(self, config: Config) -> nn.Module:
         """The reference module, freshly initialised (the engine seeds torch first)."""
@@ -113,6 +118,12 @@ class Exercise:
         """Exercise-specific checks (grader.checks.CheckDef), e.g. train-mode behaviour or export."""
         return []
 
+    def early_checks(self) -> list:
+        """Exercise-specific checks judged right after shape/output, before purity and values: for a
+        property whose failure explains a values mismatch better than the numbers do (e.g. dropout
+        left on in eval mode makes every output differ)."""
+        return []
+
     # --- weights ---------------------------------------------------------------------------
     def to_reference_name(self, learner_name: str) -> str:
         return _rename(learner_name, self.name_map)
@@ -122,7 +133,12 @@ class Exercise:
 
     def learner_state(self, reference: nn.Module) -> dict[str, torch.Tensor]:
         """The reference's weights under the learner's attribute names."""
-        return {self.to_learner_name(n): t.detach().clone() for n, t in reference.state_dict().items()}
+        return {n: t.detach().clone() for n, t in self.to_learner_tensors(reference.state_dict()).items()}
+
+    def to_learner_tensors(self, named: Mapping[str, torch.Tensor | None]) -> dict[str, torch.Tensor | None]:
+        """Reference-named tensors (weights, or their gradients) under the learner's names. Override
+        when one reference tensor holds several of the learner's (e.g. packed q/k/v projections)."""
+        return {self.to_learner_name(n): t for n, t in named.items()}
 
 
 def _rename(name: str, prefixes: Mapping[str, str]) -> str:

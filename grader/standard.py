@@ -1,10 +1,16 @@
-"""The checks every exercise gets, in report order: load, api, shape, values, batch, grad, purity,
-hooks, dtype, device; then the exercise's own; then whether the child ran to the end in its limits."""
+"""The checks every exercise gets, in report order: load, api, shape, the exercise's early checks,
+purity, values, batch, grad, hooks, dtype, device; then the exercise's own; then whether the child
+ran to the end in its limits.
+
+Purity comes before values and grad: a forward that edits its parameters, its input or `.grad`
+also changes its outputs and gradients, and the edit, not the differing numbers, is what to fix."""
 
 from __future__ import annotations
 
-from grader.checks import CheckDef, JudgeContext, Outcome, all_cases, case_error, values_check
-from grader.compare import mismatch, structure
+import torch
+
+from grader.checks import CheckDef, JudgeContext, Missing, Outcome, all_cases, case_error, compare_case, values_check
+from grader.compare import mismatch, structure, structure_difference
 from grader.spec import CaseSpec, Exercise
 
 MAIN = "values/default"
@@ -12,16 +18,15 @@ MAIN = "values/default"
 
 def standard_checks(ex: Exercise, device: str) -> list[CheckDef]:
     main = next(c for c in ex.value_cases() if c.id == MAIN)
-    checks = [*load_checks(), *api_checks(ex),
-              CheckDef("shape/output", "shape", ("load/started",), (main,), judge_shape,
+    triage = triage_checks(ex)
+    checks = [*load_checks(), *api_checks(ex), *triage,
+              CheckDef("shape/output", "shape", ("load/started", *(c.id for c in triage)), (main,), judge_shape,
                        "print(x.shape) after each step of forward and compare with the task's shapes"),
+              *ex.early_checks(), *purity_checks(),
               values_check("values/reference", "values", ex.value_cases(), "values",
                            "compare each step with the lesson; the message names the most likely mistake"),
-              *batch_checks(ex), *grad_checks(ex), *purity_checks(), hooks_check(ex)]
-    checks += [values_check(f"dtype/{dt}", "dtype", [CaseSpec(f"dtype/{dt}", dtype=dt, batch=ex.main_batch)],
-                            f"{dt} input", "create tensors with dtype=x.dtype; never hard-code float32",
-                            depends=("values/reference",))
-               for dt in ex.dtypes]
+              *batch_checks(ex), *grad_checks(ex), hooks_check(ex)]
+    checks += [dtype_check(ex, dt) for dt in ex.dtypes]
     if ex.check_device:
         checks.append(device_check(ex, device))
     return checks + ex.extra_checks()
@@ -113,22 +118,122 @@ def judge_forbidden(ctx: JudgeContext) -> Outcome:
     ex = ctx.exercise
     ops = set().union(*(set(o["ops"]) for o in ctx.learner.values()))
     classes = set().union(*(set(o["module_classes"]) for o in ctx.learner.values()))
+    functions = set().union(*(set(o.get("functions", ())) for o in ctx.learner.values()))
+    aten = {op.split(".")[1] for op in ops if op.startswith("aten.")}  # torch.ops.aten.linear is F.linear too
     for name, why in {**ex.forbidden_ops, **ex.forbidden_modules}.items():
-        if name in ops or name in classes:
+        if name in ops or name in classes or name in functions or any(f.startswith(name + ".") for f in functions) \
+                or (name in ex.forbidden_ops and name.rsplit(".", 1)[-1] in aten):
             return Outcome.fail(f"forward uses {name}, which this exercise forbids: {why}")
     return Outcome.ok("no forbidden function or module is used")
+
+
+# --- dtype -------------------------------------------------------------------------------
+
+LOW_PRECISION = ("float16", "bfloat16")
+
+
+def dtype_check(ex: Exercise, dt: str) -> CheckDef:
+    """The output for a `dt` input matches the reference's, dtype included. In half precision a tensor
+    created on the CPU (torch.zeros(n)) is float32 too: that is left to the device check, which names it."""
+    case = CaseSpec(f"dtype/{dt}", dtype=dt, batch=ex.main_batch)
+    check = values_check(f"dtype/{dt}", "dtype", [case], f"{dt} input",
+                         "create tensors with dtype=x.dtype; never hard-code float32", depends=("values/reference",))
+    if dt not in LOW_PRECISION or not ex.check_device:
+        return check
+    portable = CaseSpec(PORTABLE, batch=ex.main_batch, device="emulated")
+
+    def judge(ctx: JudgeContext) -> Outcome:
+        if ctx.obs(PORTABLE)["device_violations"]:
+            return Outcome.skip("not judged: forward creates tensors without device=x.device (see the device check); "
+                                "give them dtype=x.dtype too")
+        return check.judge(ctx)
+    return CheckDef(check.id, check.category, check.depends, (case, portable), judge, check.hint)
+
+
+# --- triage ------------------------------------------------------------------------------
+# Judged before shape/output: when the main case fails *because* of the batch size or of a
+# hard-coded device, the learner is told that, in its own category, instead of a bare crash or
+# a values mismatch. Each passes when it finds no such evidence; shape/output then judges.
+
+PROBE_BATCHES = (32, 64)  # the batch sizes learners hard-code most (x.view(64, -1))
+PORTABLE = "device/portable"
+
+
+def triage_checks(ex: Exercise) -> list[CheckDef]:
+    sizes = tuple(CaseSpec(f"batch/size-{b}", batch=b) for b in dict.fromkeys((*ex.batch_sizes, *PROBE_BATCHES))
+                  if b != ex.main_batch)
+    checks = [CheckDef("batch/fixed-size", "batch", ("load/started",), sizes, judge_fixed_size,
+                       "keep dimension 0 as the batch in every step: x.flatten(1) or x.view(x.size(0), -1), "
+                       "never a fixed batch size, and never mix samples (x.view(784, -1), statistics over dim 0)")]
+    if ex.check_device:
+        checks.append(CheckDef("device/fixed", "device", ("load/started",),
+                               (CaseSpec(PORTABLE, batch=ex.main_batch, device="emulated"),), judge_fixed_device,
+                               "create tensors with device=x.device; never name 'cuda' or 'cpu' inside forward"))
+    return checks
+
+
+def _matches(ctx: JudgeContext, case_id: str) -> bool:
+    """Whether the learner's output for `case_id` matches the reference (a case that never ran does not)."""
+    try:
+        obs = ctx.obs(case_id)
+    except Missing:
+        return False
+    return not obs["error"] and mismatch(obs["output"], ctx.reference[case_id]["output"], **ctx.tolerance_for(case_id)) is None
+
+
+def judge_fixed_size(ctx: JudgeContext) -> Outcome:
+    main = ctx.cases[MAIN].batch
+    ctx.obs(MAIN)  # a main case that never ran is not judged here
+    if _matches(ctx, MAIN):
+        return Outcome.ok(f"a batch of {main} is right")
+    right = sorted(c.batch for c in ctx.cases.values() if c.id.startswith("batch/size-") and _matches(ctx, c.id))
+    if not right:
+        return Outcome.ok("no other batch size is right either: the problem is not the batch size")
+    detail = compare_case(ctx, MAIN).message
+    if right == [1] and _alone_as_in_batch(ctx):  # e.g. a mistake that shows only for some samples
+        return Outcome.ok("each sample gives the same output alone as in a batch: the problem is not the batch")
+    if right == [1]:
+        return Outcome.fail(f"a single sample (batch of 1) comes out right but a batch of {main} does not: samples of a "
+                            f"batch mix with each other, or the batch size is hard-coded. Batch of {main}: {detail}")
+    sizes = ", ".join(map(str, right))
+    return Outcome.fail(f"forward works for a batch of {sizes} but not of {main}: the batch size is hard-coded "
+                        f"(use x.size(0) or -1, never a fixed number). Batch of {main}: {detail}")
+
+
+def _alone_as_in_batch(ctx: JudgeContext) -> bool:
+    """Whether every sample of the largest batch gives the same output alone: then samples do not mix."""
+    try:
+        big = ctx.obs(f"batch/size-{max(ctx.exercise.batch_sizes)}")
+        return not big["error"] and judge_per_sample(ctx).status == "pass"
+    except Missing:
+        return False
+
+
+def judge_fixed_device(ctx: JudgeContext) -> Outcome:
+    error = ctx.obs(MAIN)["error"]
+    try:
+        moved = ctx.obs(PORTABLE)
+    except Missing:
+        return Outcome.ok("no sign of a hard-coded device")
+    if not error or moved["error"] or not moved["device_violations"]:
+        return Outcome.ok("no sign of a hard-coded device")
+    return Outcome.fail(f"forward names a device of its own: {'; '.join(moved['device_violations'])}. On the input's "
+                        f"device it raised {error['type']}: {error['message'].splitlines()[0] if error['message'] else ''}")
 
 
 # --- shape -------------------------------------------------------------------------------
 
 def judge_shape(ctx: JudgeContext) -> Outcome:
-    error = case_error(ctx, MAIN)
+    error = case_error(ctx, MAIN, finite=False)  # NaN has the right shape: values/reference reports it
     if error:
         return error
-    got, want = structure(ctx.obs(MAIN)["output"]), structure(ctx.reference[MAIN]["output"])
-    if got != want:
-        return Outcome.fail(f"expected {want}, got {got}")
-    return Outcome.ok(f"output is {got}")
+    output, expected = ctx.obs(MAIN)["output"], ctx.reference[MAIN]["output"]
+    different = structure_difference(output, expected)
+    if different and type(output) is not type(expected):  # e.g. a list or tuple where a tensor belongs
+        return Outcome.fail(f"forward returned {structure(output)}; expected {structure(expected)}")
+    if different:
+        return Outcome.fail(different)
+    return Outcome.ok(f"output is {structure(output)}")
 
 
 # --- batch -------------------------------------------------------------------------------
@@ -159,7 +264,8 @@ def judge_batch_sizes(ctx: JudgeContext) -> Outcome:
     if 1 not in failures:
         return Outcome.fail(f"a batch of 1 is right but batch size(s) {sizes} are not: samples leak into each other "
                             f"or a batch size is hard-coded. {first}")
-    return Outcome.fail(f"batch size(s) {sizes} differ from the reference. {first}")
+    return Outcome.fail(f"a batch of {ctx.exercise.main_batch} is right but batch size(s) {sizes} are not: is the batch "
+                        f"size hard-coded (use x.size(0) or -1)? {first}")
 
 
 def judge_per_sample(ctx: JudgeContext) -> Outcome:
@@ -189,7 +295,7 @@ def grad_checks(ex: Exercise) -> list[CheckDef]:
     case = (CaseSpec(GRAD, batch=ex.main_batch, grad=True),)
     return [
         CheckDef("grad/reaches", "grad", ("values/reference",), case, judge_grad_reaches,
-                 "don't use .detach(), torch.no_grad(), .item(), .numpy() or torch.tensor(...) on data inside forward"),
+                 "don't use .detach(), .data, torch.no_grad(), .item(), .numpy() or torch.tensor(...) on data inside forward"),
         CheckDef("grad/matches", "grad", ("grad/reaches",), case, judge_grad_matches,
                  "use the same operations as the reference: the gradient follows the computation"),
     ]
@@ -201,14 +307,16 @@ def judge_grad_reaches(ctx: JudgeContext) -> Outcome:
         return Outcome.fail(f"forward raised {obs['error']['type']}: {obs['error']['message']}")
     if obs.get("grad_error"):
         return Outcome.fail(f"no gradient could flow back: {obs['grad_error']['message']}")
-    expected = {ctx.exercise.to_learner_name(n) for n in ctx.reference[GRAD]["param_names"]}
+    ref_grads = ctx.exercise.to_learner_tensors(ctx.reference[GRAD]["param_grads"])
+    expected = set(ref_grads)
     missing_params = sorted(expected - set(obs["param_names"]))
     if missing_params:
         return Outcome.fail(f"{', '.join(missing_params)} is not an nn.Parameter of your model, so it gets no gradient")
-    dead = [n for n, g in obs["param_grads"].items() if g is None and n in expected]
+    # a parameter that gets no gradient in the reference either (one only compared, as in `gate(x) > 0`) is fine
+    dead = [n for n, g in obs["param_grads"].items() if g is None and ref_grads.get(n) is not None]
     if dead:
         return Outcome.fail(f"no gradient reaches {', '.join(dead)}: that parameter does not take part in the output "
-                            "(or is cut off by detach/no_grad)")
+                            "(or is cut off by .detach(), .data or torch.no_grad())")
     if any(g is None for g in obs["input_grads"]):
         return Outcome.fail("no gradient reaches the input x: the output is cut off from the input")
     return Outcome.ok(f"gradients reach all {len(expected)} parameters and the input")
@@ -216,15 +324,21 @@ def judge_grad_reaches(ctx: JudgeContext) -> Outcome:
 
 def judge_grad_matches(ctx: JudgeContext) -> Outcome:
     obs, ref = ctx.obs(GRAD), ctx.reference[GRAD]
-    ref_grads = {ctx.exercise.to_learner_name(n): g for n, g in ref["param_grads"].items()}
+    ref_grads = ctx.exercise.to_learner_tensors(ref["param_grads"])
     for name, grad in ref_grads.items():
-        diff = mismatch(obs["param_grads"].get(name), grad, **ctx.tolerance)
+        mine = obs["param_grads"].get(name)
+        diff = mismatch(_zeros_if_none(mine, grad), _zeros_if_none(grad, mine), **ctx.tolerance)
         if diff:
             return Outcome.fail(f"the gradient of {name} differs from the reference's. {diff}")
     diff = mismatch(obs["input_grads"], ref["input_grads"], **ctx.tolerance)
     if diff:
         return Outcome.fail(f"the gradient with respect to the input differs from the reference's. {diff}")
     return Outcome.ok("gradients of every parameter and of the input match the reference's")
+
+
+def _zeros_if_none(grad, like):
+    """No gradient (a parameter outside the autograd graph) is the same as a zero gradient."""
+    return torch.zeros_like(like) if grad is None and isinstance(like, torch.Tensor) else grad
 
 
 # --- purity ------------------------------------------------------------------------------

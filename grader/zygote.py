@@ -2,24 +2,256 @@
 
 Protocol on stdin/stdout, one JSON object per line:
   parent -> {"plan": ..., "results": dir, "output": file, "scratch": dir, "limits": {...}, "device": ...}
-  zygote -> {"ready": true} once torch is loaded
-  zygote -> {"pid": N}, then {"pid": N, "status": raw wait status, "timed_out": bool, "maxrss_kb": K, "wall_s": s}
-The zygote enforces the wall-clock limit itself (it kills the child's whole process group), so a
-hung child never outlives its job even if the parent is gone.
+  zygote -> {"ready": true, "uid": N or null} once torch is loaded
+  zygote -> {"pid": N}, then {"pid": N, "status": raw wait status, "timed_out": bool,
+             "output_exceeded": bool, "maxrss_kb": K, "cpu_s": s, "wall_s": s}
+The zygote enforces the wall-clock and output limits itself, so a hung or flooding child never
+outlives its job even if the parent is gone. When the child ends it kills everything the child
+started: the zygote is a subreaper, so even a double-forked daemon that called setsid stays its
+descendant, and when it runs as root each zygote's children run as a uid of their own (claimed
+with a lock file, see `claim_uid`), so anything still running as that uid belongs to the job.
 """
 
 from __future__ import annotations
 
+import ctypes
+import fcntl
 import json
 import os
+import pwd
 import signal
 import sys
+import tempfile
 import time
+from pathlib import Path
+
+PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 4, 36, 38
+# Debian reserves 65000-65533 for local use by no package: no account or service should hold them.
+SANDBOX_UIDS = range(65000, 65500)
+_held_locks: list[int] = []  # lock file descriptors kept open for the zygote's lifetime
 
 
 def _send(message: dict) -> None:
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
+
+
+def prctl(option: int, value: int) -> bool:
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # not Linux
+        return False
+
+
+# --- the process table ---------------------------------------------------------------------
+
+def processes() -> list[tuple[int, int, str, set[int]]]:
+    """(pid, ppid, state, uids) of every process, read from /proc/PID/status."""
+    table = []
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return table
+    for pid in entries:
+        try:
+            fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                          if ":" in line)
+            table.append((int(pid), int(fields["PPid"]), fields["State"].split()[0],
+                          {int(u) for u in fields["Uid"].split()}))
+        except (OSError, KeyError, ValueError):  # it ended while we looked
+            continue
+    return table
+
+
+def _descendants(table: list[tuple[int, int, str, set[int]]], root: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for pid, ppid, _, _ in table:
+        children.setdefault(ppid, []).append(pid)
+    found, stack = set(), list(children.get(root, []))
+    while stack:
+        pid = stack.pop()
+        if pid not in found:
+            found.add(pid)
+            stack += children.get(pid, [])
+    return found
+
+
+def _carries(pid: int, token: str) -> bool:
+    try:
+        return f"FORWARDLAB_WORKER={token}".encode() in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
+
+
+def sweep(uid: int | None = None, root: int | None = None, token: str | None = None, rounds: int = 200) -> int:
+    """SIGKILL every live descendant of `root`, every process running as `uid` and every process whose
+    environment carries the zygote `token`, again and again until none is left (a fork bomb refills
+    the table between rounds); reap what is ours. Returns how many processes were killed."""
+    me, killed = os.getpid(), 0
+    for _ in range(rounds):
+        table = processes()
+        mine = _descendants(table, root) if root is not None else set()
+        victims = [pid for pid, _, state, uids in table
+                   if pid != me and state != "Z" and (pid in mine or (uid is not None and uid in uids)
+                                                      or (token is not None and _carries(pid, token)))]
+        _reap()
+        if not victims:
+            return killed
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.002)
+    return killed
+
+
+def _reap() -> None:
+    """Collect every child of ours that has ended (orphans the subreaper adopted included)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+# --- a uid for the children ----------------------------------------------------------------
+
+def uid_lock_dir() -> Path:
+    """Where zygotes lock the uids they hold: shared by every zygote on the machine, sandboxed or not."""
+    base = Path("/run") if os.access("/run", os.W_OK) else Path(tempfile.gettempdir())
+    return base / "forwardlab-uids"
+
+
+def claim_uid() -> int | None:
+    """As root: a uid that no account uses, that this zygote can switch to, and that no other
+    zygote holds (an exclusive lock on a file named after it, held until the zygote exits).
+    None when not root, or when no uid can be had: the children then run as this user."""
+    if os.geteuid() != 0:
+        return None
+    locks = uid_lock_dir()
+    try:
+        locks.mkdir(mode=0o755, exist_ok=True)
+        if locks.is_symlink() or locks.stat().st_uid != 0:
+            return None
+    except OSError:
+        return None
+    for uid in SANDBOX_UIDS:
+        if _has_account(uid):
+            continue
+        fd = os.open(locks / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        if not _can_become(uid):
+            os.close(fd)
+            return None  # e.g. a user namespace that maps no such uid: they all fail alike
+        _held_locks.append(fd)
+        sweep(uid=uid)  # whatever a zygote that died before us left running as this uid
+        return uid
+    return None
+
+
+def _has_account(uid: int) -> bool:
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
+
+
+def _can_become(uid: int) -> bool:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            code = 0
+        except OSError:
+            code = 1
+        os._exit(code)
+    return os.waitpid(pid, 0)[1] == 0
+
+
+# --- reaching the interpreter's files as that uid ---------------------------------------------
+
+def _passable(path: str) -> bool:
+    """Whether a process of another uid (with no groups) can walk through `path`."""
+    try:
+        return bool(os.stat(path).st_mode & 0o001)
+    except OSError:
+        return False
+
+
+def bridge_point(path: str) -> str | None:
+    """When a private folder lies on the way to `path` (a pyenv under /root: 0700), the highest
+    folder below it from which every folder down to `path` lets others through; else None.
+    Opened before the uid switch, it is reached afterwards as /proc/self/fd/N: the descriptor
+    grants the way in, and `..` from it still leads nowhere."""
+    if not os.path.isabs(path) or not os.path.isdir(path):
+        return None
+    parts = Path(path).parts
+    prefixes = [str(Path(*parts[:k])) for k in range(1, len(parts) + 1)]
+    blocked = [p for p in prefixes if not _passable(p)]
+    if not blocked:
+        return None
+    below = prefixes.index(blocked[-1]) + 1
+    return prefixes[below] if below < len(prefixes) else None
+
+
+def open_bridges(paths: list[str]) -> dict[str, int]:
+    """{bridge folder: descriptor} for those of `paths` that need one (see bridge_point)."""
+    bridges: dict[str, int] = {}
+    for path in paths:
+        point = bridge_point(path)
+        if point and point not in bridges:
+            try:
+                bridges[point] = os.open(point, os.O_PATH | os.O_DIRECTORY)
+            except OSError:
+                pass
+    return bridges
+
+
+# --- one job ---------------------------------------------------------------------------------
+
+def _output_size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _wait(pid: int, job: dict) -> dict:
+    """Wait for the child, killing it at the wall-clock deadline or when its output passes the limit;
+    orphans adopted meanwhile are reaped as they end."""
+    limits = job["limits"]
+    deadline = time.monotonic() + float(limits["wall_s"])
+    max_output = int(limits.get("output_bytes", 1 << 62))
+    result = {"timed_out": False, "output_exceeded": False}
+    delay = 0.0005
+    while True:
+        done, status, usage = os.wait4(-1, os.WNOHANG)
+        if done == pid:
+            return {**result, "status": status, "maxrss_kb": usage.ru_maxrss,
+                    "cpu_s": usage.ru_utime + usage.ru_stime}
+        if done:
+            continue  # an adopted orphan ended: look again at once
+        stop = None
+        if time.monotonic() > deadline:
+            stop = "timed_out"
+        elif _output_size(job["output"]) > max_output:
+            stop = "output_exceeded"
+        if stop and not (result["timed_out"] or result["output_exceeded"]):
+            result[stop] = True
+            _kill_group(pid)
+        time.sleep(delay)
+        delay = min(delay * 2, 0.01)
 
 
 def _kill_group(pid: int) -> None:
@@ -30,41 +262,51 @@ def _kill_group(pid: int) -> None:
             pass
 
 
-def _wait(pid: int, wall_s: float) -> tuple[int, bool, int]:
-    """Wait for the child, killing its process group at the deadline. (status, timed_out, maxrss_kb)."""
-    deadline = time.monotonic() + wall_s
-    timed_out = False
-    delay = 0.0005
-    while True:
-        done, status, usage = os.wait4(pid, os.WNOHANG)
-        if done:
-            _kill_group(pid)  # whatever it started and left behind goes with it
-            return status, timed_out, usage.ru_maxrss
-        if not timed_out and time.monotonic() > deadline:
-            timed_out = True
-            _kill_group(pid)
-        time.sleep(delay)
-        delay = min(delay * 2, 0.01)
+def _remove_leftover_files(uid: int) -> None:
+    """Files the job's uid left in the shared temporary folders (it cannot write anywhere else)."""
+    import shutil
+
+    for folder in {tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"}:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
 
 
 def serve() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of our children come to us, not to init
+    prctl(PR_SET_DUMPABLE, 0)  # a child running as our own user cannot read our memory or descriptors
+    uid = claim_uid()
+    bridges = open_bridges(sys.path) if uid is not None else {}
     import torch  # noqa: F401  - the whole point: children inherit an imported torch
 
     import grader.child
 
     grader.child.warm_up()
-    _send({"ready": True})
+    _send({"ready": True, "uid": uid})
     for line in sys.stdin:
-        job = json.loads(line)
+        job = {**json.loads(line), "uid": uid, "bridges": bridges}
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:
             grader.child.main(job)
         _send({"pid": pid})
-        status, timed_out, maxrss = _wait(pid, float(job["limits"]["wall_s"]))
-        _send({"pid": pid, "status": status, "timed_out": timed_out, "maxrss_kb": maxrss,
-               "wall_s": time.monotonic() - start})
+        result = _wait(pid, job)
+        sweep(uid=uid, root=os.getpid())  # whatever it started and left behind goes with it
+        if uid is not None:
+            _remove_leftover_files(uid)
+        _send({"pid": pid, **result, "wall_s": time.monotonic() - start})
 
 
 if __name__ == "__main__":

@@ -25,6 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="grade N submissions at a time (default: the number of CPU cores, for a batch)")
     p.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="wall-time limit per submission")
     p.add_argument("--memory", type=_positive, metavar="MB", help="memory limit per submission, in MB")
+    p.add_argument("--cpu-time", type=_positive_float, metavar="SECONDS", help="CPU-time limit per submission")
+    p.add_argument("--max-output", type=_positive, metavar="BYTES", help="how much a submission may print")
+    p.add_argument("--sandbox", action="store_true",
+                   help="run submissions under bubblewrap: no network, read-only files (Linux, needs bwrap)")
     p.set_defaults(run=run)
 
 
@@ -58,6 +62,10 @@ def _limits(args: argparse.Namespace, exercise_id: str):
         limits = replace(limits, wall_s=args.timeout, cpu_s=max(limits.cpu_s, args.timeout * 2))
     if args.memory:
         limits = replace(limits, memory_mb=args.memory)
+    if args.cpu_time:
+        limits = replace(limits, cpu_s=args.cpu_time)
+    if args.max_output:
+        limits = replace(limits, output_bytes=args.max_output)
     return limits
 
 
@@ -71,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
     exercise_id = resolve_exercise(args.exercise)
     files = args.files or [None]
     submission_paths(exercise_id, files)  # a missing file is a usage error before anything starts
+    if args.sandbox:
+        from grader.sandbox import find_bwrap
+
+        find_bwrap()  # not installed: a usage error, before anything starts
     many = len(files) > 1
     jobs = args.jobs or (min(os.cpu_count() or 1, len(files)) if many else 1)
     progress = BatchProgress(len(files)) if many else None
@@ -81,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         store = open_store()
     try:
         reports = grade_files(exercise_id, files, device=args.device, store=store, jobs=jobs,
-                              limits=_limits(args, exercise_id), on_done=progress.advance if progress else None)
+                              limits=_limits(args, exercise_id), on_done=progress.advance if progress else None,
+                              sandbox=args.sandbox)
     finally:
         if progress:
             progress.close()
@@ -101,9 +114,9 @@ def _emit(reports, fmt: str, many: bool, output: str | None) -> None:
         for report in reports:
             print_report(report, title, console)
         return
-    from grader.formats import render
+    from grader.formats import exercise_points, render
 
-    text = render(reports, fmt, many)
+    text = render(reports, fmt, many, exercise_points(reports[0].exercise))
     if output:
         Path(output).write_text(text + "\n")
     else:
@@ -118,19 +131,38 @@ def _title(load_meta, exercise_id: str) -> str:
 
 
 class BatchProgress:
-    """A progress bar on stderr for batches (rich, transient)."""
+    """Progress on stderr for batches: a bar on a terminal; in a log (CI, a pipe), a plain line for
+    every tenth of the batch. `advance` is called from the grading threads."""
 
     def __init__(self, total: int) -> None:
+        import threading
+        import time
+
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-        self._bar = Progress("grading", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                             console=Console(stderr=True), transient=True)
-        self._task = self._bar.add_task("grading", total=total)
-        self._bar.start()
+        self.total, self.done, self.failed = total, 0, 0
+        self._lock, self._start = threading.Lock(), time.monotonic()
+        console = Console(stderr=True)
+        self._bar = None
+        if console.is_terminal:
+            self._bar = Progress("grading", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                 console=console, transient=True)
+            self._task = self._bar.add_task("grading", total=total)
+            self._bar.start()
 
-    def advance(self, _report) -> None:
-        self._bar.advance(self._task)
+    def advance(self, report) -> None:
+        import time
+
+        with self._lock:
+            self.done += 1
+            self.failed += report.status != "pass"
+            if self._bar is not None:
+                self._bar.advance(self._task)
+            elif self.done == self.total or self.done % max(1, self.total // 10) == 0:
+                print(f"graded {self.done}/{self.total} ({self.failed} not passing) in "
+                      f"{time.monotonic() - self._start:.1f} s", file=sys.stderr, flush=True)
 
     def close(self) -> None:
-        self._bar.stop()
+        if self._bar is not None:
+            self._bar.stop()

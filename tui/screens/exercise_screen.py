@@ -28,7 +28,7 @@ from tui.screens.lab_screen import LabScreen
 from tui.widgets.check_results import CheckResults
 from tui.widgets.grading_status import GradingStatus
 
-POLL_S = 0.5
+POLL_S = 0.1  # a stat() call: cheap enough to notice a save within a tenth of a second
 
 
 class ExerciseScreen(LabScreen):

@@ -1,0 +1,159 @@
+"""Benchmark (a): a batch on warm workers against one `grader check` process per submission, same run.
+
+Generates N submissions (default 200: half exercise2, half exercise3, correct and wrong variants
+mixed, each file distinct) in a temporary folder, then
+  batch:    `grader check EXERCISE FILES... --jobs 2 --format json`, one process per exercise;
+  per-file: `grader check EXERCISE FILE --format json`, one fresh process per submission, one after
+            another (a loop, as a script calling the grader per student would), with the reference
+            cache already warm (its best case). With --sample K (default 20) only K files of each
+            exercise run per-file and the loop's time is extrapolated to all N (printed as such);
+            --full runs all N.
+Verdicts (status and every check's status) must be identical between the two; prints both
+throughputs and their ratio (target: at least 20x).
+
+    python bench/batch_throughput.py [--count 200] [--jobs 2] [--sample 20 | --full]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HEAD2 = """import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class DigitClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(784, 128)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+"""
+HEAD3 = """import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class TinyCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 16, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(16 * 7 * 7, 10)
+
+    def forward(self, x):
+"""
+# (name, body of forward, expected status): correct ones written several ways, wrong ones with real mistakes
+VARIANTS = {
+    "exercise2": (HEAD2, [
+        ("modules", "return self.fc2(self.relu(self.fc1(self.flatten(x))))", "pass"),
+        ("functional", "return self.fc2(F.relu(self.fc1(x.flatten(1))))", "pass"),
+        ("view", "x = x.view(x.size(0), -1)\n        return self.fc2(torch.relu(self.fc1(x)))", "pass"),
+        ("no_relu", "return self.fc2(self.fc1(self.flatten(x)))", "fail"),
+        ("softmax", "return self.fc2(self.relu(self.fc1(self.flatten(x)))).softmax(dim=1)", "fail"),
+        ("batch_64", "return self.fc2(self.relu(self.fc1(x.view(64, 784))))", "fail"),
+        ("not_started", "raise NotImplementedError", "not-started"),
+    ]),
+    "exercise3": (HEAD3, [
+        ("modules", "x = self.pool(F.relu(self.conv1(x)))\n        x = self.pool(F.relu(self.conv2(x)))\n"
+                    "        return self.fc(torch.flatten(x, 1))", "pass"),
+        ("reshape", "x = self.pool(torch.relu(self.conv1(x)))\n        x = self.pool(torch.relu(self.conv2(x)))\n"
+                    "        return self.fc(x.reshape(x.shape[0], -1))", "pass"),
+        ("no_relu", "x = self.pool(self.conv1(x))\n        x = self.pool(self.conv2(x))\n"
+                    "        return self.fc(x.flatten(1))", "fail"),
+        ("channels_last", "x = self.pool(F.relu(self.conv1(x)))\n        x = self.pool(F.relu(self.conv2(x)))\n"
+                          "        return self.fc(x.permute(0, 2, 3, 1).flatten(1))", "fail"),
+        ("mixes_samples", "x = self.pool(F.relu(self.conv1(x)))\n        x = self.pool(F.relu(self.conv2(x)))\n"
+                          "        return self.fc(x.view(16 * 7 * 7, -1).T)", "fail"),
+    ]),
+}
+
+
+def generate(folder: Path, count: int) -> dict[str, list[Path]]:
+    """`count` distinct submissions, half per exercise, variants in rotation: {exercise: files}."""
+    files: dict[str, list[Path]] = {}
+    for e, (exercise, (head, variants)) in enumerate(VARIANTS.items()):
+        (folder / exercise).mkdir(parents=True, exist_ok=True)
+        n = count // len(VARIANTS) + (e < count % len(VARIANTS))
+        for i in range(n):
+            name, body, _ = variants[i % len(variants)]
+            path = folder / exercise / f"student{i:03d}_{name}.py"
+            path.write_text(f"# student {i} ({name})\n{head}        {body}\n")
+            files.setdefault(exercise, []).append(path)
+    return files
+
+
+def verdict(report: dict) -> tuple:
+    return report["status"], tuple((c["id"], c["status"]) for c in report["checks"])
+
+
+def grader(args: list[str], env: dict) -> tuple[float, list[dict]]:
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "grader", "check", *args, "--format", "json"],
+                            env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode not in (0, 1):
+        sys.exit(f"grader check {' '.join(args[:2])} ... exited {result.returncode}:\n{result.stderr[-2000:]}")
+    data = json.loads(result.stdout)
+    return elapsed, data if isinstance(data, list) else [data]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--sample", type=int, default=20, help="per-file runs per exercise (extrapolated)")
+    parser.add_argument("--full", action="store_true", help="run every submission per-file (no extrapolation)")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="forwardlab-bench-"))
+    env = {**os.environ, "FORWARDLAB_DATA_DIR": str(tmp / "data"), "FORWARDLAB_CACHE_DIR": str(tmp / "cache")}
+    files = generate(tmp / "submissions", args.count)
+    total = sum(len(f) for f in files.values())
+    expected = {name: status for _, variants in VARIANTS.values() for name, _, status in variants}
+
+    batch_s, batch = 0.0, {}
+    for exercise, paths in files.items():
+        elapsed, reports = grader([exercise, *map(str, paths), "--jobs", str(args.jobs)], env)
+        batch_s += elapsed
+        batch.update({r["file"]: r for r in reports})
+        print(f"batch {exercise}: {len(paths)} submissions in {elapsed:.1f} s", flush=True)
+    wrong = [f for f, r in batch.items() if r["status"] != expected[Path(f).stem.split("_", 1)[1]]]
+
+    for exercise, paths in files.items():  # warm the reference cache: the per-file loop's best case
+        grader([exercise, str(paths[0])], env)
+    loop_s, ran, differ = 0.0, 0, []
+    for exercise, paths in files.items():
+        for path in paths if args.full else paths[:args.sample]:
+            elapsed, (report,) = grader([exercise, str(path)], env)
+            loop_s, ran = loop_s + elapsed, ran + 1
+            if verdict(report) != verdict(batch[str(path)]):
+                differ.append(str(path))
+    per_file = loop_s / ran
+    loop_total = per_file * total
+    label = "measured" if ran == total else f"extrapolated from {ran} runs"
+
+    print(f"\nsubmissions: {total} ({', '.join(f'{len(p)} {e}' for e, p in files.items())}), jobs={args.jobs}, "
+          f"{os.cpu_count()} CPU cores")
+    print(f"batch (warm workers): {batch_s:.1f} s total, {total / batch_s:.2f} submissions/s, "
+          f"{batch_s / total * 1000:.0f} ms per submission")
+    print(f"one process per file: {per_file:.2f} s per submission; {loop_total:.0f} s for {total} ({label})")
+    print(f"throughput ratio: {loop_total / batch_s:.1f}x (target >= 20x)")
+    print(f"verdicts identical on the {ran} files graded both ways: {'yes' if not differ else 'NO: ' + ', '.join(differ)}")
+    print(f"batch verdicts as the variants expect: {'yes' if not wrong else 'NO: ' + ', '.join(wrong)}")
+    sys.exit(1 if differ or wrong else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Cold `grader check exercise2` on a correct file against `python -c "import torch"`, in the same run.
+
+Each command runs as a fresh process (nothing warm), alternating, RUNS times; prints the medians
+and their ratio. The first check of a new grader version builds the reference cache; that run is
+reported separately ("first") and excluded from the median, as it happens once per install.
+
+    python bench/grade_latency.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTION = ROOT / "tests" / "submissions" / "exercise2" / "correct_modules.py"
+
+
+def timed(cmd: list[str], env: dict) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode not in (0,):
+        sys.exit(f"{' '.join(cmd)} exited {result.returncode}: {result.stderr[-500:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="forwardlab-bench-"))
+    env = {**os.environ, "FORWARDLAB_DATA_DIR": str(tmp / "data"), "FORWARDLAB_CACHE_DIR": str(tmp / "cache")}
+    check = [sys.executable, "-m", "grader", "check", "exercise2", str(SOLUTION), "--json"]
+    torch_only = [sys.executable, "-c", "import torch"]
+    first = timed(check, env)
+    checks, imports = [], []
+    for _ in range(args.runs):
+        imports.append(timed(torch_only, env))
+        checks.append(timed(check, env))
+    c, t = statistics.median(checks), statistics.median(imports)
+    print(f"import torch          median {t:.3f} s  (runs: {', '.join(f'{x:.2f}' for x in imports)})")
+    print(f"grader check (cold)   median {c:.3f} s  (runs: {', '.join(f'{x:.2f}' for x in checks)})")
+    print(f"grader check (first, builds the reference cache) {first:.3f} s")
+    print(f"ratio check / import torch: {c / t:.2f}x  (goal: at most 1.5x)")
+
+
+if __name__ == "__main__":
+    main()

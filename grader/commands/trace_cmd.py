@@ -1,0 +1,104 @@
+"""`grader trace EXERCISE [FILE] [--batch N] [--json]`: the data flowing through your forward, stage by stage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from grader.commands.common import add_exercise
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("trace", help="show each stage of your forward on a real batch, beside the reference",
+                       description="Run your model once (on real digits for exercises 2 and 3) and list every stage "
+                                   "the data passes through: submodule calls and functions like F.relu, with shapes, "
+                                   "a few values, and whether each stage matches the reference. "
+                                   "Exit code 0 when your output matches the reference's, 1 otherwise.")
+    add_exercise(p)
+    p.add_argument("file", nargs="?", metavar="FILE", help="your file (default: the workspace's exercises/EXERCISE.py)")
+    p.add_argument("--batch", type=int, default=None, metavar="N",
+                   help="batch size (default: 64 digits for exercises 2 and 3, else the exercise's own)")
+    p.add_argument("--json", action="store_true", help="print the trace as JSON")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from grader.engine import submission_paths
+    from grader.registry import resolve
+    from grader.sandbox import Zygote
+
+    submission_paths(resolve(args.exercise), [args.file])  # usage errors before anything starts
+    zygote = Zygote()  # it imports torch while this process does
+    try:
+        from grader.trace import trace_file
+
+        result = trace_file(args.exercise, args.file, args.batch, zygote=zygote)
+    finally:
+        zygote.close()
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        from rich.console import Console
+
+        console = Console()
+        console.print(trace_view(result, console.width))
+    return 0 if result["status"] == "match" else 1
+
+
+VERDICTS = {"match": ("your output matches the reference's", "bold green"),
+            "differs": ("your output differs from the reference's", "bold red"),
+            "error": ("your forward did not run to the end", "bold red"),
+            "not-started": ("not started: forward still raises NotImplementedError", "bold yellow")}
+MARKS = {True: ("✓", "green"), False: ("✗", "red"), None: ("·", "dim")}
+
+
+def trace_view(result: dict, width: int = 80):
+    """The trace as a rich table, the first diverging stage highlighted, then the verdict. Wider
+    terminals also get each stage's value range and its counterpart in the reference."""
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    wide = width >= 120
+    table = Table(title=f"{result['exercise']} · {result['file']} · {result['inputs']}", title_justify="left",
+                  header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    columns = ["#", "stage", "in", "out", "values (first item)"] + (["range", "reference"] if wide else []) + [""]
+    for column in columns:
+        table.add_column(column, no_wrap=column != "values (first item)", style="dim" if column == "#" else None)
+    first = (result["first_divergence"] or {}).get("index")
+    for row in result["stages"]:
+        mark, color = MARKS[row["matches"]]
+        cells = [str(row["index"]), _stage(row), row["in_shape"], Text(row["out_shape"], style="bold"),
+                 _values(row["sample"])]
+        if wide:
+            ref = row["reference"]
+            cells += [_range(row), _stage(ref) + f" {ref['out_shape']}" if ref else "—"]
+        table.add_row(*cells, Text(mark + (" ◀" if row["index"] == first else ""), style=color),
+                      style="bold red" if row["index"] == first else None)
+    verdict, style = VERDICTS[result["status"]]
+    parts = [table, Text.assemble(("● ", style), (verdict, style))]
+    if result["first_divergence"]:
+        parts.append(Text("◀ " + result["first_divergence"]["message"], style="yellow"))
+    if result["error"] and result["status"] != "not-started":
+        parts.append(Text(result["error"], style="red"))
+    if result["truncated"]:
+        parts.append(Text(f"(only the first {len(result['stages'])} stages are shown)", style="dim"))
+    parts.append(Text("✓ same as the reference at that stage · ✗ differs · · no counterpart in the reference",
+                      style="dim"))
+    return Group(*parts)
+
+
+def _stage(row: dict) -> str:
+    """'fc1 (Linear)', 'x (input)', 'F.relu', 'output': a stage row, or its counterpart in the reference."""
+    if row["kind"] == "module":
+        return f"{row['name']} ({row['op']})"
+    return f"{row['name']} (input)" if row["kind"] == "input" else row["name"]
+
+
+def _values(sample: list[float]) -> str:
+    return "[" + ", ".join(f"{v:.2f}" for v in sample) + "]" if sample else ""
+
+
+def _range(row: dict) -> str:
+    return f"{row['min']:.3g} … {row['max']:.3g}" if row["min"] is not None else ""

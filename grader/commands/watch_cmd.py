@@ -1,0 +1,94 @@
+"""`grader watch EXERCISE [FILE]`: re-check on every save, first failure on top (rustlings-style).
+
+The exercise is prepared once and a warm zygote stays up, so a re-check costs one fork and the
+checks themselves. Ctrl-C stops watching (exit 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+
+from grader.commands.common import add_exercise
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("watch", help="re-check your file on every save",
+                       description="Check FILE (default: the workspace's exercises/EXERCISE.py) now and again on "
+                                   "every save, with the first failure on top. Ctrl-C stops.")
+    add_exercise(p)
+    p.add_argument("file", nargs="?", metavar="FILE", help="the file to watch")
+    p.add_argument("--poll", action="store_true",
+                   help="poll the file instead of waiting for file events (network or WSL mounts; "
+                        "also FORWARDLAB_WATCH_POLL=1)")
+    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu", help="device to run on (default: cpu)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from grader.api import resolve_exercise
+    from grader.commands.common import open_store
+    from grader.engine import Grader, reference_cache, resolve_device, submission_paths
+    from grader.watching import FileWatcher
+
+    exercise_id = resolve_exercise(args.exercise)
+    (path, label), = submission_paths(exercise_id, [args.file])
+    device = resolve_device(args.device)
+    console = Console()
+    console.print(f"preparing {exercise_id}…", style="dim")
+    try:
+        with Grader(jobs=1, cache=reference_cache()) as grader:
+            prep = grader.prepared(exercise_id, device)
+            session = WatchSession(console, lambda: grader.grade(prep, path, label), open_store, _title(exercise_id))
+            watcher = FileWatcher(path, lambda _path: session.check(), poll=args.poll or None)
+            session.footer = f"watching {label} ({watcher.mode}): save to re-check, Ctrl-C to stop"
+            watcher.start().trigger()  # the first check, on the watcher's thread like every other
+            try:
+                threading.Event().wait()
+            finally:  # before the grader closes: a check cut short by Ctrl-C shows nothing
+                session.stopping = True
+                watcher.stop(timeout=0.5)
+    except KeyboardInterrupt:
+        pass
+    console.print("stopped watching", style="dim")
+    return 0
+
+
+class WatchSession:
+    """One check and its screen: clear, the report with the first failure on top, a status line.
+    Checks run on the watcher's thread, so the progress store is opened there (SQLite is per thread)."""
+
+    def __init__(self, console, grade, open_store, title: str) -> None:
+        self.console, self.grade, self.open_store, self.title = console, grade, open_store, title
+        self.footer, self.stopping, self._store = "", False, None
+
+    def check(self) -> None:
+        import time
+
+        from grader.render import report_view
+
+        self.console.print("checking…", style="dim")
+        try:
+            report = self.grade()
+        except Exception as err:  # noqa: BLE001 - the watch goes on; the next save tries again
+            if not self.stopping:
+                self.console.print(f"the grader failed: {type(err).__name__}: {err}", style="red")
+            return
+        if self.stopping:
+            return
+        self._store = self._store or self.open_store()
+        self._store.record_check(report.to_dict())
+        self.console.clear()
+        self.console.print(report_view(report, self.title, first_failure_on_top=True))
+        self.console.print(f"\n[{time.strftime('%H:%M:%S')}] {self.footer}", style="dim")
+
+
+def _title(exercise_id: str) -> str:
+    from grader.content import load_exercise_meta
+
+    try:
+        return load_exercise_meta(exercise_id).title
+    except Exception:  # noqa: BLE001 - a broken metadata file must not stop the watch
+        return ""

@@ -1,0 +1,19 @@
+# expect: fail device tied to the CPU
+import math
+
+import torch
+from torch import nn
+
+
+class PositionalMLP(nn.Module):
+    def __init__(self, dim=16):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        T, dim = x.shape[1], x.shape[2]
+        t = torch.arange(T).unsqueeze(1).to(x.dtype)
+        two_i = torch.arange(0, dim, 2).to(x.dtype)
+        angles = t / 10000 ** (two_i / dim)
+        pe = torch.stack([angles.sin(), angles.cos()], dim=-1).flatten(1)
+        return self.proj(x + pe)

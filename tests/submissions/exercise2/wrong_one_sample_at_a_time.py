@@ -1,0 +1,17 @@
+# expect: fail hooks ran 4 times
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class DigitClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(784, 128)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        # seed pitfall: feeding samples one by one instead of the whole batch
+        return torch.cat([self.fc2(self.relu(self.fc1(image.reshape(1, -1)))) for image in x])

@@ -1,0 +1,18 @@
+# expect: fail purity changed scale
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class ScaledLinear(nn.Module):
+    def __init__(self, in_features: int, out_features: int):
+        super().__init__()
+        self.linear = nn.Linear(in_features, out_features)
+        self.scale = nn.Parameter(torch.ones(out_features))
+
+    def forward(self, x):
+        out = self.linear(x)
+        with torch.no_grad():
+            self.scale.clamp_(min=0.0)
+            self.scale.mul_(1.0)
+        return out * self.scale

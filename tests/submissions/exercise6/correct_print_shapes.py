@@ -1,0 +1,18 @@
+# expect: pass
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class FeatureExtractorNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU())
+        self.head = nn.Linear(64, 5)
+
+    def forward(self, x):
+        features = self.backbone(x)
+        print(features.shape)
+        out = self.head(features)
+        print(out.shape)
+        return out

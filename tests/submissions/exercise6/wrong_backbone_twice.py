@@ -1,0 +1,15 @@
+# expect: fail hooks backbone ran 2 times
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class FeatureExtractorNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU())
+        self.head = nn.Linear(64, 5)
+
+    def forward(self, x):
+        assert self.backbone(x).shape[1] == 64
+        return self.head(self.backbone(x))

@@ -1,0 +1,16 @@
+# expect: fail hooks head ran 2 times
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class FeatureExtractorNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU())
+        self.head = nn.Linear(64, 5)
+
+    def forward(self, x):
+        features = self.backbone(x)
+        print(self.head(features).shape)
+        return self.head(features)

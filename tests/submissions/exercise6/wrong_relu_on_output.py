@@ -1,0 +1,14 @@
+# expect: fail values ReLU after the head
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class FeatureExtractorNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU())
+        self.head = nn.Linear(64, 5)
+
+    def forward(self, x):
+        return F.relu(self.head(self.backbone(x)))

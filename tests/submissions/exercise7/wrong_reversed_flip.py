@@ -1,0 +1,19 @@
+# expect: fail values in reverse
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class UnrolledRNN(nn.Module):
+    def __init__(self, input_size, hidden_size, output_size):
+        super().__init__()
+        self.cell = nn.RNNCell(input_size, hidden_size)
+        self.head = nn.Linear(hidden_size, output_size)
+
+    def forward(self, x, h0=None):
+        h = x.new_zeros(x.size(0), self.cell.hidden_size) if h0 is None else h0
+        outputs = []
+        for x_t in x.flip(1).unbind(1):
+            h = self.cell(x_t, h)
+            outputs.append(self.head(h))
+        return torch.stack(outputs, dim=1).flip(1), h

@@ -1,0 +1,19 @@
+# expect: fail mode not a dropout of relu(bn(fc1(x)))
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class RegularizedMLP(nn.Module):
+    def __init__(self, in_features=20, hidden=64, out_features=3, p=0.5):
+        super().__init__()
+        self.fc1 = nn.Linear(in_features, hidden)
+        self.bn = nn.BatchNorm1d(hidden)
+        self.fc2 = nn.Linear(hidden, out_features)
+        self.p = p
+
+    def forward(self, x):
+        h = self.fc1(x)
+        if not self.training:
+            h = self.bn(h)
+        return self.fc2(F.dropout(F.relu(h), self.p, self.training))
