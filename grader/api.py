@@ -7,7 +7,7 @@ Importing this module is cheap (no torch, no pydantic); the heavy parts load on 
   must never import torch itself (the TUI, `grader watch`).
 - `next_hint`, `init_workspace`, `default_file`: the learner's workspace.
 - `trace`, `train`: the pipeline and training traces of the learner's model (also on GradingClient).
-- `progress_summary`, `review_outlook`: the progress dashboard and the review schedule.
+- `progress_summary`, `review_outlook`, `duration_text`: the progress dashboard and the review schedule.
 """
 
 from __future__ import annotations
@@ -106,6 +106,21 @@ def progress_summary(store: ProgressStore, course: Course | None = None, today: 
     from grader.dashboard import summary
 
     return summary(course if course is not None else load_course(), store, today)
+
+
+def duration_text(seconds: float) -> str:
+    """Time spent as people say it: '1 h 05 min', '12 min', '40 s'."""
+    minutes = int(seconds // 60)
+    if minutes >= 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes} min" if minutes else f"{int(seconds)} s"
+
+
+def trainable_exercises() -> tuple[str, ...]:
+    """The exercises `train` works for: the digit classifiers."""
+    from grader.train import TRAINABLE
+
+    return TRAINABLE
 
 
 def review_outlook(store: ProgressStore, today: date | None = None) -> Outlook:

@@ -55,6 +55,9 @@ def isolate(job: dict) -> None:
     if job.get("uid") is not None:
         _become(job["uid"], job, int(limits.get("processes", 64)))
         _reroute_imports({folder: f"/proc/self/fd/{fd}" for folder, fd in bridges.items()})
+    elif os.geteuid() != 0:  # the limit counts all of this user's tasks: allow what runs already, plus ours
+        mine = sum(p.threads for p in zygote.processes() if os.getuid() in p.uids)
+        _limit(resource.RLIMIT_NPROC, mine + int(limits.get("processes", 64)))
     zygote.prctl(zygote.PR_SET_DUMPABLE, 1)  # the zygote is not; whatever this job starts may be inspected and swept
     os.chdir(job["scratch"])
     os.environ.update(HOME=job["scratch"], TMPDIR=job["scratch"])
@@ -211,7 +214,7 @@ def _plain_tensors(model: nn.Module, state: dict) -> str:
     if not plain:
         return ""
     return (f"{', '.join(plain)} is a plain tensor, not an nn.Parameter: wrap it as nn.Parameter(...) so that the model "
-            "owns it (it then appears in state_dict() and parameters(), and gets gradients). ")
+            "owns it (it then appears in state_dict() and parameters(), and gets gradients). In detail: ")
 
 
 def materialize(value):
@@ -226,15 +229,23 @@ def materialize(value):
     return value
 
 
-def describe_api(cls: type, forward_args: list[str]) -> dict:
+def describe_api(cls: type, call_shapes: list[tuple[int, tuple[str, ...]]]) -> dict:
+    """forward's signature, whether __call__ is overridden, and whether forward accepts every way
+    the grader calls it: (number of positional arguments, keyword names) per call shape."""
     sig = inspect.signature(cls.forward)
     info = {"signature": str(sig).replace("(self, ", "(").replace("(self)", "()"),
             "call_overridden": cls.__call__ is not nn.Module.__call__ or cls._call_impl is not nn.Module._call_impl}
-    try:
-        sig.bind(None, *forward_args)
-    except TypeError as err:
-        info["signature_error"] = str(err)
+    for positional, keywords in call_shapes:
+        try:
+            sig.bind(None, *[None] * positional, **dict.fromkeys(keywords))
+        except TypeError as err:
+            info["signature_error"] = str(err)
+            break
     return info
+
+
+def call_shapes(cases: list[dict]) -> list[tuple[int, tuple[str, ...]]]:
+    return sorted({(len(c["args"]), tuple(sorted(c.get("kwargs", {})))) for c in cases})
 
 
 def run(job: dict) -> None:
@@ -247,7 +258,7 @@ def run(job: dict) -> None:
         frames.write({"kind": "load", "config": plan["configs"][0]["name"], **failure})
         frames.write({"kind": "done"})  # the job ran to its end: load/* judges the file, it did not crash
         return
-    api = describe_api(cls, plan["forward_args"])
+    api = describe_api(cls, call_shapes(plan["cases"]))
     for config in plan["configs"]:
         model, report = build(cls, config, plan["states"][config["name"]], path)
         frames.write({"kind": "load", "config": config["name"], **api, **report})
@@ -271,8 +282,6 @@ def warm_up() -> None:
     """Pay, once in the zygote, for what torch imports lazily on first use (dynamo via manual_seed,
     serialization, hooks), so that no forked child pays for it again. Single-threaded, so that
     no thread pool exists at fork time."""
-    import io
-
     torch.set_num_threads(1)
     torch.manual_seed(0)
     model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
@@ -283,6 +292,19 @@ def warm_up() -> None:
     torch.load(buffer, weights_only=True)
 
 
+def warm_up_export() -> None:
+    """torch.export imports dynamo and friends on first use (about a second, thousands of modules):
+    pay it in the zygote, once, when a plan has an export case, instead of in every child."""
+    from torch.utils._pytree import tree_map  # noqa: F401 - imported by exported_call too
+
+    from grader.runner import exported_call
+
+    exported_call(nn.Linear(3, 2), [torch.zeros(3, 3)], {})
+
+
+WARM_UPS = {"export": warm_up_export}
+
+
 def main(job: dict) -> None:
     """Entry point in the forked child; never returns."""
     code = 0
@@ -291,7 +313,7 @@ def main(job: dict) -> None:
         run(job)
     except BaseException:  # noqa: BLE001 - report and exit; the parent judges a missing 'done'
         traceback.print_exc()
-        code = 70
+        code = 70  # engine.CHILD_FAILED: the grader's own part of the child failed
     finally:
         sys.stdout.flush()
         sys.stderr.flush()

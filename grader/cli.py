@@ -45,7 +45,14 @@ def _command(name: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # argparse fills FILE... before it sees options, so in `grader check 2 --json a.py b.py` the files
+    # come back unparsed: they are files all the same
+    if extra and isinstance(getattr(args, "files", None), list) and not any(e.startswith("-") for e in extra):
+        args.files += extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(args.run(args) or 0)
     except UsageError as err:
@@ -65,8 +72,12 @@ def run() -> None:
     already committed and flushed, so there is nothing left for it to do."""
     import os
 
-    code = main()
-    sys.stdout.flush()
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `grader list | head`: the reader left; that is not the grader's fault
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 128 + 13  # the shell's convention for a process ended by SIGPIPE
     sys.stderr.flush()
     os._exit(code)
 

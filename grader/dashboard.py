@@ -1,6 +1,6 @@
 """The progress dashboard's numbers: what `grader progress` prints and the TUI's progress screen shows.
 
-Statuses come from the course outline (tui.outline, torch- and Textual-free), so the command line,
+Statuses come from the course outline (grader.outline, torch- and Textual-free), so the command line,
 the home screen and the dashboard always agree on what is done.
 """
 
@@ -12,12 +12,12 @@ from datetime import date
 
 from grader import review
 from grader.content import Course
+from grader.outline import build_outline, latest_answers, lesson_position, quiz_item, standing
 from grader.progress import ProgressStore
 
 
 def summary(course: Course, store: ProgressStore, today: date | None = None) -> dict:
     """Everything the dashboard shows, as plain JSON-ready data (see `grader progress --json`)."""
-    from tui.outline import build_outline, latest_answers, lesson_position, quiz_item, standing
 
     today = today or date.fromtimestamp(time.time())
     outline = build_outline(course, store)

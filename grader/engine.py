@@ -29,6 +29,7 @@ REPORT_SHAPED = re.compile(r'"(status|result|outcome)"\s*:\s*"pass(ed)?"|"score"
                            r'|^\s*[✓✔]\s*\w+/|\b\d+/\d+ (checks|tests) passed|^\s*exercise\d+\b.*\bpass'
                            r'|(?-i:^\W*(PASS(ED)?|OK)\b|\bPASSED\b)', re.I | re.M)
 CHILD_FAILED = 70  # the child's exit status when the grader's own code in it failed (grader.child.main)
+ENDLESS = "an endless loop, or far too much work?"
 
 
 def case_seed(case_id: str) -> int:
@@ -83,11 +84,14 @@ def prepare(exercise_id: str, device: str, workdir: Path, limits: Limits | None 
     """
     import torch
 
+    # this side computes and compares small tensors: one thread is fastest, and with several
+    # graded in parallel, more would only fight the children for the cores (10x slower judging)
+    torch.set_num_threads(1)
     from grader import registry
     from grader.standard import final_checks, standard_checks
 
     ex = registry.load(exercise_id)
-    checks = standard_checks(ex, device) + final_checks()
+    checks = standard_checks(ex) + final_checks()
     cases = {c.id: c for check in checks for c in check.cases}
     if device == "cuda":  # every case runs on the GPU; the reference stays on the CPU
         cases = {k: (c if c.device == "emulated" else _on(c, "cuda")) for k, c in cases.items()}
@@ -103,7 +107,13 @@ def prepare(exercise_id: str, device: str, workdir: Path, limits: Limits | None 
         plan_path = workdir / f"{key}.plan.pt"
         torch.save(plan, plan_path)
         if cached:
-            _save_atomically({"states": states, "reference": reference}, cached, plan_path, cache / f"{key}.plan.pt")
+            try:
+                _save_atomically({"states": states, "reference": reference}, cached, plan_path, cache / f"{key}.plan.pt")
+            except OSError as err:  # an unusable cache costs speed next time, never the grade
+                import sys
+
+                print(f"notice: cannot write the reference cache in {cache} ({err.strerror or err}); "
+                      "set FORWARDLAB_CACHE_DIR to a writable folder", file=sys.stderr)
     return Prepared(ex, device, checks, cases, inputs, states, reference, plan_path,
                     limits or exercise_limits(ex.id), {c.id: c.hint for c in checks})
 
@@ -203,9 +213,12 @@ def _cotangent(output, gen):
 def judge(prep: Prepared, file_label: str, outcome: ChildOutcome, duration_s: float) -> Report:
     from grader.checks import JudgeContext, Missing, Outcome
 
-    loads = {f["config"]: f for f in outcome.frames if f.get("kind") == "load"}
-    learner = {f["id"]: f for f in outcome.frames if f.get("kind") == "case"}
+    loads = {f.get("config"): f for f in outcome.frames if f.get("kind") == "load"}
+    learner = {f.get("id"): f for f in outcome.frames if f.get("kind") == "case"}
     crash, limit = child_failure(prep, outcome, learner)
+    if limit:  # what running out of memory broke is reported as the limit, not as forward's own error
+        learner = {k: o for k, o in learner.items() if not _is_memory_error(o.get("error"))}
+        loads = {k: {**f, "error": f"{limit} ({f['error']})"} if _is_memory_error(f) else f for k, f in loads.items()}
     ctx = JudgeContext(prep.exercise, prep.device, prep.cases, prep.reference, learner, loads, prep.states,
                        prep.inputs, child_failure=limit or crash, extra={"crash": crash, "limit": limit})
     results: dict[str, CheckResult] = {}
@@ -242,22 +255,26 @@ def child_failure(prep: Prepared, outcome: ChildOutcome, learner: dict) -> tuple
         limit = (f"your code printed more than its output limit of {limits.output_bytes:,} bytes and was stopped: "
                  "look for a print in a loop (the start of its output is shown)")
     elif outcome.timed_out:
-        limit = f"your code ran past its time limit of {limits.wall_s:g} s and was stopped (an endless loop, or far too much work?)"
+        limit = f"your code ran past its time limit of {limits.wall_s:g} s and was stopped ({ENDLESS})"
     elif outcome.signal == sig.SIGXCPU or (outcome.signal == sig.SIGKILL and outcome.cpu_s >= cpu_limit - 0.05):
-        limit = f"your code used more than its CPU time limit of {cpu_limit} s and was stopped (an endless loop, or far too much work?)"
+        limit = f"your code used more than its CPU time limit of {cpu_limit} s and was stopped ({ENDLESS})"
     elif any(_is_memory_error(o.get("error")) for o in learner.values()) or any(_is_memory_error(f) for f in loads):
         limit = (f"your code ran out of memory: it tried to use more than its memory limit of {limits.memory_mb} MB "
                  "(a huge tensor, or a list that keeps growing?)")
     elif outcome.signal == sig.SIGKILL:
         limit = f"your code was killed (SIGKILL): most likely it ran out of memory (limit {limits.memory_mb} MB)"
     elif outcome.output_bytes > limits.output_bytes:
-        limit = f"your code printed {outcome.output_bytes:,} bytes, more than its output limit of {limits.output_bytes:,} (output truncated)"
+        limit = (f"your code printed {outcome.output_bytes:,} bytes, more than its output limit of "
+                 f"{limits.output_bytes:,} (output truncated)")
     if outcome.worker_lost:
         crash = "your code took down the grading worker process"
     elif outcome.signal not in (None, sig.SIGKILL, sig.SIGXCPU):
         crash = f"your code crashed with signal {sig.Signals(outcome.signal).name} ({sig.strsignal(outcome.signal)})"
     elif outcome.frame_error:
         crash = outcome.frame_error
+    elif outcome.leftover:
+        crash = (f"your code started {outcome.leftover} process(es) that were still running when it ended "
+                 "(they were stopped): forward must not start processes that outlive it")
     elif outcome.exit_code == CHILD_FAILED and not limit:
         crash = f"the grading process could not record your results ({_last_line(outcome.output)}): " \
                 "did your code change the grader's or torch's functions?"
@@ -275,10 +292,10 @@ def _last_line(output: str) -> str:
 
 
 def _is_memory_error(error: dict | str | None) -> bool:
-    if isinstance(error, dict):  # a load report: its error is text
-        error = error.get("error") if error.get("kind") == "load" else f"{error['type']}: {error['message']}"
-    return bool(error) and ("MemoryError" in error or "can't allocate memory" in error
-                            or "not enough memory" in error.lower())
+    if isinstance(error, dict):  # a load report holds its error as text; an observation as type and message
+        error = error.get("error") if error.get("kind") == "load" else f"{error.get('type')}: {error.get('message')}"
+    return isinstance(error, str) and ("MemoryError" in error or "can't allocate memory" in error
+                                       or "not enough memory" in error.lower())
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -306,7 +323,8 @@ class Grader:
         zygote = self.zygotes[slot]
         if not zygote.alive:
             zygote = self.zygotes[slot] = Zygote(self.sandbox)
-        outcome = zygote.run(prep.plan_path, prep.limits, prep.device, file)
+        warm = ("export",) if any(c.export for c in prep.cases.values()) else ()
+        outcome = zygote.run(prep.plan_path, prep.limits, prep.device, file, warm=warm)
         return judge(prep, label, outcome, time.perf_counter() - start)
 
     def grade_many(self, prep: Prepared, files: list[tuple[Path, str]],
@@ -392,6 +410,8 @@ def grade_files(exercise_id: str, files: list, *, device: str = "cpu", store=Non
                 sandbox: bool = False) -> list[Report]:
     """Grade every file; record each report in `store` when given. `sandbox`: under bubblewrap."""
     paths = submission_paths(exercise_id, files)
+    if device != "cpu":  # fail fast on a missing GPU, before any worker starts
+        device = resolve_device(device)
     # a batch prepares afresh: one submission must never be able to touch what the next is judged by
     cache = reference_cache() if len(paths) == 1 else None
     with Grader(jobs=min(jobs, len(paths)), limits=limits, cache=cache, sandbox=sandbox) as grader:

@@ -25,8 +25,9 @@ EXERCISM_OUTPUT_MAX = 500  # the test-runner interface caps per-test output at 5
 SUMMARY_OUTPUT_MAX = 2000  # the learner's own output kept in a Gradescope summary
 # No failing check could run at all: Exercism calls this an error (its "compile error"), not a fail.
 LOAD_ERRORS = ("load/import", "load/class", "load/construct", "load/state-dict")
-# Characters XML 1.0 cannot carry at all (a learner's output may hold any of them).
-XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 cannot carry, and lone surrogates no file can (a learner's output or exception
+# message may hold any of them: one must never stop a class's report from being written).
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -59,6 +60,10 @@ def exercise_points(exercise_id: str) -> dict[str, float]:
 def _number(value: float) -> float | int:
     """22.0 -> 22, 2.5 -> 2.5: scores read as people write them."""
     return int(value) if float(value).is_integer() else round(value, 4)
+
+
+def _first_line(check: CheckResult) -> str:
+    return check.message.splitlines()[0] if check.message else ""
 
 
 def _detail(check: CheckResult) -> str:
@@ -98,8 +103,7 @@ def _suite(report: Report) -> ET.Element:
     for check in report.checks:
         case = ET.SubElement(suite, "testcase", classname=report.exercise, name=check.id)
         if check.status == "fail":
-            failure = ET.SubElement(case, "failure", message=_xml(check.message.splitlines()[0] if check.message else ""),
-                                    type=check.category)
+            failure = ET.SubElement(case, "failure", message=_xml(_first_line(check)), type=check.category)
             failure.text = _xml(_detail(check))
         elif check.status == "skip":
             ET.SubElement(case, "skipped", message=_xml(check.message))
@@ -117,7 +121,7 @@ def _count(element: ET.Element, parts: list[Mapping]) -> None:
 
 
 def _xml(text: str) -> str:
-    return XML_INVALID.sub("\ufffd", text)
+    return UNWRITABLE.sub("\ufffd", text)
 
 
 # --- Gradescope ------------------------------------------------------------------------------
@@ -189,12 +193,13 @@ def to_csv(reports: list[Report], many: bool, points: Points) -> str:
         first = r.first_failure
         writer.writerow([_cell(r.file), r.exercise, r.status, _number(got), _number(best), r.passed, len(r.checks),
                          " ".join(c.id for c in r.failed),
-                         _cell(f"{first.id}: {first.message.splitlines()[0] if first.message else ''}" if first else ""),
+                         _cell(f"{first.id}: {_first_line(first)}" if first else ""),
                          f"{r.duration_s:.3f}"])
     return buffer.getvalue().rstrip("\n")
 
 
 def _cell(text: str) -> str:
+    text = UNWRITABLE.sub("\ufffd", text)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 

@@ -98,7 +98,7 @@ def max_score(exercise_id: str) -> float:
     from grader.standard import final_checks, standard_checks
 
     points = exercise_points(exercise_id)
-    checks = standard_checks(registry.load(exercise_id), "cpu") + final_checks()
+    checks = standard_checks(registry.load(exercise_id)) + final_checks()
     return sum(check_points(c, points) for c in checks)
 
 

@@ -53,6 +53,7 @@ class ChildOutcome:
     timed_out: bool = False
     output_exceeded: bool = False  # stopped by the zygote for printing more than the limit
     cpu_s: float = 0.0
+    leftover: int = 0  # processes it started that were still running when it ended (then killed)
     maxrss_mb: float = 0.0
     wall_s: float = 0.0
     output: str = ""
@@ -95,6 +96,8 @@ class Zygote:
         command = [sys.executable, "-m", "grader.zygote"]
         if bwrap:
             command = bwrap_command(bwrap, self.jobs_root) + command
+            # the only writable folder in there, and where the shared uid locks are bound
+            env.update(TMPDIR=str(self.jobs_root), FORWARDLAB_UID_LOCKS=str(uid_lock_dir()))
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
                                      env=env, text=True, bufsize=1)
         self.ready = False
@@ -118,27 +121,30 @@ class Zygote:
             message = None
         if not message or not message.get("ready"):
             self._stderr.seek(0)
-            raise ZygoteError(f"grading worker failed to start: {self._stderr.read().decode(errors='replace')[-2000:]}")
+            error = self._stderr.read().decode(errors="replace")[-2000:]
+            self.close()
+            raise ZygoteError(f"grading worker failed to start: {error}")
         self.ready, self.uid = True, message.get("uid")
 
     def run(self, plan_path: Path, limits: Limits, device: str, file: Path,
-            on_frame: Callable[[dict], None] | None = None) -> ChildOutcome:
+            on_frame: Callable[[dict], None] | None = None, warm: tuple[str, ...] = ()) -> ChildOutcome:
         """Run one job in a fresh child; always returns, whatever the child did.
-        `on_frame` is handed each result frame while the child runs (e.g. a training epoch)."""
+        `on_frame` is handed each result frame while the child runs (e.g. a training epoch);
+        `warm` names costly first uses the zygote should pay once before forking (e.g. "export")."""
         self.wait_ready()
         work = Path(tempfile.mkdtemp(prefix="job-", dir=self.jobs_root))
         work.chmod(0o711)  # a child running as a uid of its own reaches its own folders here, and lists nothing
         try:
-            return self._run_in(work, plan_path, limits, device, file, on_frame)
+            return self._run_in(work, plan_path, limits, device, file, on_frame, warm)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
     def _run_in(self, work: Path, plan_path: Path, limits: Limits, device: str, file: Path,
-                on_frame: Callable[[dict], None] | None = None) -> ChildOutcome:
+                on_frame: Callable[[dict], None] | None = None, warm: tuple[str, ...] = ()) -> ChildOutcome:
         (work / "results").mkdir()
         (work / "scratch").mkdir()
         job = {"plan": str(plan_path), "file": str(file), "results": str(work / "results"), "output": str(work / "output.txt"),
-               "scratch": str(work / "scratch"), "limits": limits.to_wire(), "device": device}
+               "scratch": str(work / "scratch"), "limits": limits.to_wire(), "device": device, "warm": list(warm)}
         outcome = ChildOutcome()
         try:
             self.proc.stdin.write(json.dumps(job) + "\n")
@@ -149,6 +155,7 @@ class Zygote:
                 raise EOFError
             outcome.status, outcome.timed_out = int(finished["status"]), bool(finished["timed_out"])
             outcome.output_exceeded, outcome.cpu_s = bool(finished["output_exceeded"]), float(finished["cpu_s"])
+            outcome.leftover = int(finished["leftover"])
             outcome.maxrss_mb, outcome.wall_s = finished["maxrss_kb"] / 1024, finished["wall_s"]
         except (EOFError, OSError, TypeError, ValueError, KeyError):
             # the zygote died (or its answer made no sense): this job failed, the next one gets a new zygote
@@ -247,8 +254,11 @@ def read_frames(results: Path, start: int = 0) -> tuple[list[dict], str]:
         return [], "your code removed or replaced the folder its results are written to"
     frames, budget = [], FRAMES_BUDGET
     try:
-        names = sorted(n for n in os.listdir(dir_fd) if n.startswith("frame-") and n.endswith(".pt"))
-        for name in names[start:]:
+        names = sorted((n for n in os.listdir(dir_fd) if n.startswith("frame-") and n.endswith(".pt")),
+                       key=lambda n: (len(n), n))  # numeric order, past frame-9999.pt too
+        for number, name in enumerate(names[start:], start + 1):
+            if name != f"frame-{number:04d}.pt":  # the child numbers them 1, 2, 3, ...: anything else was tampered with
+                return frames, "your code removed, replaced or added result files of the grader"
             fd = _open_plain(name, dir_fd)
             size = os.fstat(fd).st_size if fd is not None else 0
             if fd is None or size > budget:
@@ -257,9 +267,12 @@ def read_frames(results: Path, start: int = 0) -> tuple[list[dict], str]:
                 return frames, "a result file from your process is not a plain file of a sane size: it was not read"
             budget -= size
             try:
-                frames.append(torch.load(io.BytesIO(_read_fd(fd, size)), weights_only=True))
+                frame = torch.load(io.BytesIO(_read_fd(fd, size)), weights_only=True)
             except Exception as err:  # noqa: BLE001 - a forged or corrupt frame ends the trusted part
                 return frames, f"a result from your process could not be read as plain tensors ({type(err).__name__})"
+            if not (isinstance(frame, dict) and isinstance(frame.get("kind"), str)):
+                return frames, "a result from your process is not one the grader wrote: your code changed it"
+            frames.append(frame)
     finally:
         os.close(dir_fd)
     return frames, ""

@@ -16,7 +16,7 @@ from grader.spec import CaseSpec, Exercise
 MAIN = "values/default"
 
 
-def standard_checks(ex: Exercise, device: str) -> list[CheckDef]:
+def standard_checks(ex: Exercise) -> list[CheckDef]:
     main = next(c for c in ex.value_cases() if c.id == MAIN)
     triage = triage_checks(ex)
     checks = [*load_checks(), *api_checks(ex), *triage,
@@ -28,7 +28,7 @@ def standard_checks(ex: Exercise, device: str) -> list[CheckDef]:
               *batch_checks(ex), *grad_checks(ex), hooks_check(ex)]
     checks += [dtype_check(ex, dt) for dt in ex.dtypes]
     if ex.check_device:
-        checks.append(device_check(ex, device))
+        checks.append(device_check(ex))
     return checks + ex.extra_checks()
 
 
@@ -101,8 +101,9 @@ def api_checks(ex: Exercise) -> list[CheckDef]:
 def judge_signature(ctx: JudgeContext) -> Outcome:
     load = next(iter(ctx.loads.values()))
     if load.get("signature_error"):
-        return Outcome.fail(f"forward{load['signature']} cannot be called as forward({', '.join(ctx.exercise.forward_args)}): "
-                            f"{load['signature_error']}")
+        keywords = sorted({k for inputs in ctx.inputs.values() for k in inputs.kwargs} - set(ctx.exercise.forward_args))
+        call = ", ".join([*ctx.exercise.forward_args, *(f"{k}=..." for k in keywords)])
+        return Outcome.fail(f"forward{load['signature']} cannot be called as forward({call}): {load['signature_error']}")
     return Outcome.ok(f"forward{load['signature']}")
 
 
@@ -120,7 +121,8 @@ def judge_forbidden(ctx: JudgeContext) -> Outcome:
     classes = set().union(*(set(o["module_classes"]) for o in ctx.learner.values()))
     functions = set().union(*(set(o.get("functions", ())) for o in ctx.learner.values()))
     aten = {op.split(".")[1] for op in ops if op.startswith("aten.")}  # torch.ops.aten.linear is F.linear too
-    for name, why in {**ex.forbidden_ops, **ex.forbidden_modules}.items():
+    # modules first: a forbidden module is the learner's choice; its internal functions are not
+    for name, why in {**ex.forbidden_modules, **ex.forbidden_ops}.items():
         if name in ops or name in classes or name in functions or any(f.startswith(name + ".") for f in functions) \
                 or (name in ex.forbidden_ops and name.rsplit(".", 1)[-1] in aten):
             return Outcome.fail(f"forward uses {name}, which this exercise forbids: {why}")
@@ -155,7 +157,7 @@ def dtype_check(ex: Exercise, dt: str) -> CheckDef:
 # hard-coded device, the learner is told that, in its own category, instead of a bare crash or
 # a values mismatch. Each passes when it finds no such evidence; shape/output then judges.
 
-PROBE_BATCHES = (32, 64)  # the batch sizes learners hard-code most (x.view(64, -1))
+PROBE_BATCHES = (16, 32, 64, 128)  # the batch sizes learners hard-code most (x.view(64, -1))
 PORTABLE = "device/portable"
 
 
@@ -217,8 +219,9 @@ def judge_fixed_device(ctx: JudgeContext) -> Outcome:
         return Outcome.ok("no sign of a hard-coded device")
     if not error or moved["error"] or not moved["device_violations"]:
         return Outcome.ok("no sign of a hard-coded device")
-    return Outcome.fail(f"forward names a device of its own: {'; '.join(moved['device_violations'])}. On the input's "
-                        f"device it raised {error['type']}: {error['message'].splitlines()[0] if error['message'] else ''}")
+    first_line = (error["message"].splitlines() or [""])[0]
+    return Outcome.fail(f"forward is tied to a device: {'; '.join(moved['device_violations'])}. On the input's "
+                        f"device it raised {error['type']}: {first_line}")
 
 
 # --- shape -------------------------------------------------------------------------------
@@ -258,7 +261,8 @@ def judge_batch_sizes(ctx: JudgeContext) -> Outcome:
             if outcome.status != "pass":
                 failures[case.batch] = outcome.message
     if not failures:
-        return Outcome.ok(f"batch sizes {', '.join(map(str, ctx.exercise.batch_sizes))} all match the reference")
+        checked = sorted(c.batch for c in ctx.cases.values() if c.id.startswith("batch/size-"))
+        return Outcome.ok(f"batch sizes {', '.join(map(str, checked))} all match the reference")
     sizes = ", ".join(map(str, failures))
     first = next(iter(failures.values()))
     if 1 not in failures:
@@ -402,18 +406,16 @@ def judge_hooks(ctx: JudgeContext) -> Outcome:
             return Outcome.fail(f"{name}'s forward hooks never ran: call self.{name}(x), not self.{name}.forward(x) "
                                 "(or its children one by one)")
         want = " or ".join(map(str, allowed))
-        return Outcome.fail(f"{name} ran {n} times in one forward, expected {want}")
+        per_sample = ": once per sample? Pass the whole batch through it in one call" if n == case.batch > 1 else ""
+        return Outcome.fail(f"{name} ran {n} times in one forward, expected {want}{per_sample}")
     return Outcome.ok("forward hooks on the model and its submodules fire as expected")
 
 
 # --- device ------------------------------------------------------------------------------
 
-def device_check(ex: Exercise, device: str) -> CheckDef:
-    if device == "cuda":
-        cases = [CaseSpec(f"device/{c.id}", config=c.config, batch=c.batch, variant=c.variant, device="cuda")
-                 for c in ex.value_cases()]
-        return values_check("device/cuda", "device", cases, "on CUDA",
-                            "create tensors with device=x.device; never call .cpu() or .cuda() inside forward")
+def device_check(ex: Exercise) -> CheckDef:
+    """Portability by device emulation, on every machine. With --device cuda every other case
+    also runs on the GPU (see engine.prepare), which is the real-device half of the check."""
     case = CaseSpec("device/portable", batch=ex.main_batch, device="emulated")
     return CheckDef("device/portable", "device", ("values/reference",), (case,), judge_portable,
                     "create every tensor with device=x.device (and dtype=x.dtype), e.g. torch.zeros(n, device=x.device), "

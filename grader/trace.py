@@ -28,9 +28,10 @@ from grader.runner import describe_error, plain
 MAX_STAGES = 120  # a loop over many time steps makes many stages; the first ones tell the story
 MAX_BATCH = 1000
 SAMPLE_VALUES = 4
-OPERATORS = {"__add__": "+", "__radd__": "+", "__iadd__": "+=", "__sub__": "-", "__rsub__": "-", "__mul__": "*",
-             "__rmul__": "*", "__imul__": "*=", "__truediv__": "/", "__rtruediv__": "/", "__matmul__": "@",
-             "__rmatmul__": "@", "__neg__": "-x", "__pow__": "**", "__getitem__": "[...]"}
+# Tensor methods as the learner most likely wrote them: `x @ w` reaches torch as torch.Tensor.matmul
+OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@", "neg": "-x", "__rsub__": "-",
+             "__rtruediv__": "/", "__pow__": "**", "__rpow__": "**", "__getitem__": "[...]", "__and__": "&",
+             "__or__": "|", "__invert__": "~", "__eq__": "=="}
 
 
 def _tensors(value: Any) -> list[torch.Tensor]:
@@ -38,7 +39,7 @@ def _tensors(value: Any) -> list[torch.Tensor]:
 
 
 def label(qualified: str) -> str:
-    """'torch.nn.functional.relu' -> 'F.relu', 'torch.Tensor.flatten' -> '.flatten()', '__add__' -> '+'."""
+    """'torch.nn.functional.relu' -> 'F.relu', 'torch.Tensor.flatten' -> '.flatten()', '...matmul' -> '@'."""
     if qualified.startswith("torch.nn.functional."):
         return "F." + qualified.removeprefix("torch.nn.functional.")
     if qualified.startswith("torch.Tensor."):
@@ -189,7 +190,7 @@ def compare(ex: Any, observed: dict, expected: dict, problem: str | None = None)
         status = "not-started" if error["type"] == "NotImplementedError" else "error"
     else:
         status = "match" if output_matches else "differs"
-    divergence = None if status == "match" else _divergence(rows, matches, reference, ex, error)
+    divergence = None if status in ("match", "not-started") else _divergence(rows, matches, reference, ex, error)
     message = _error_text(error) if error else (problem if not output_matches else None)
     return {"status": status, "stages": rows, "first_divergence": divergence, "error": message,
             "truncated": observed["truncated"]}
@@ -259,7 +260,7 @@ def _row(index: int, stage: dict, reference: list[dict], ex: Any, matches: bool 
          how: str) -> dict:
     """A stage as shown: shapes as text, a few values of the first sample, the counterpart, the verdict."""
     first = next(iter(_tensors(stage["output"])), None)
-    return {"index": index, "name": stage["name"], "kind": stage["kind"], "op": stage["op"],
+    return {"index": index, "name": stage["name"], "label": stage_label(stage), "kind": stage["kind"], "op": stage["op"],
             "in_shape": _dims(stage["input_shapes"][0]) if stage["input_shapes"] else "",
             "out_shape": shape_text(stage["output"]),
             "shape": list(first.shape) if first is not None else None,
@@ -270,7 +271,15 @@ def _row(index: int, stage: dict, reference: list[dict], ex: Any, matches: bool 
 def _counterpart(stage: dict, ex: Any) -> dict:
     """A reference stage as the learner knows it: submodules under the learner's attribute names."""
     name = ex.to_learner_name(stage["name"]) if stage["kind"] == "module" else stage["name"]
-    return {"name": name, "kind": stage["kind"], "op": stage["op"], "out_shape": shape_text(stage["output"])}
+    return {"name": name, "label": stage_label({**stage, "name": name}), "kind": stage["kind"], "op": stage["op"],
+            "out_shape": shape_text(stage["output"])}
+
+
+def stage_label(stage: dict) -> str:
+    """How a stage is named on screen: 'fc1 (Linear)', 'x (input)', 'F.relu', 'output'."""
+    if stage["kind"] == "module":
+        return f"{stage['name']} ({stage['op']})"
+    return f"{stage['name']} (input)" if stage["kind"] == "input" else stage["name"]
 
 
 def _divergence(rows: list[dict], matches: list, reference: list[dict], ex: Any, error: dict | None) -> dict | None:
@@ -281,9 +290,8 @@ def _divergence(rows: list[dict], matches: list, reference: list[dict], ex: Any,
     before = rows[:first["index"] - 1] if first else rows
     last_good = next((r for r in reversed(before) if r["matches"]), None)
     after = f"after `{last_good['name']}` matched, " if last_good else ""
-    if first is None:
-        return {"index": rows[-1]["index"] if rows else 0, "name": "(error)",
-                "message": f"{after}your forward raised {_error_text(error)}"}
+    if first is None:  # it raised before anything differed: the error is the stage after the last one
+        return {"index": len(rows) + 1, "name": "(error)", "message": f"{after}your forward raised {_error_text(error)}"}
     text = f"{after}`{first['name']}` is the first stage that differs from the reference: {first['note']}"
     extra = [r for r in before if r["matches"] is None and (last_good is None or r["index"] > last_good["index"])]
     if extra:

@@ -119,10 +119,11 @@ def train_file(exercise: str, file: str | Path | None, settings: Settings = Sett
     history: list[dict] = []
 
     def on_frame(frame: dict) -> None:
-        if frame.get("kind") == "epoch":
-            history.append(_epoch_row(frame, history[-1] if history else None))
+        row = _epoch_row(frame, history[-1] if history else None) if frame.get("kind") == "epoch" else None
+        if row is not None:
+            history.append(row)
             if on_epoch:
-                on_epoch(history[-1])
+                on_epoch(row)
 
     frames, problem = run_plan(plan, path, _limits(settings), zygote, on_frame)
     failed = next((f for f in frames if f.get("kind") == "train-error"), None)
@@ -137,12 +138,17 @@ def _limits(settings: Settings) -> Limits:
     return Limits(wall_s=30.0 + 20.0 * settings.epochs, cpu_s=60.0 + 40.0 * settings.epochs, memory_mb=3072)
 
 
-def _epoch_row(frame: dict, previous: dict | None) -> dict:
-    row = {k: round(float(frame[k]), 4) for k in ("loss", "train_accuracy", "accuracy", "seconds")}
-    return {"epoch": int(frame["epoch"]), **row, "observation": observe(row, previous)}
+def _epoch_row(frame: dict, previous: dict | None) -> dict | None:
+    """An epoch frame as a row of numbers, or None if it is not one (the child is not trusted)."""
+    try:
+        row = {k: round(float(frame[k]), 4) for k in ("loss", "train_accuracy", "accuracy", "seconds")}
+        epoch = int(frame["epoch"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return {"epoch": epoch, **row, "observation": observation(row, previous)}
 
 
-def observe(row: dict, previous: dict | None) -> str:
+def observation(row: dict, previous: dict | None) -> str:
     """One sentence on what the epoch shows, like the seed's training table."""
     if previous is None:
         return ("first pass over the data: the model starts to learn" if row["accuracy"] > 0.2

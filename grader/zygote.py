@@ -4,12 +4,14 @@ Protocol on stdin/stdout, one JSON object per line:
   parent -> {"plan": ..., "results": dir, "output": file, "scratch": dir, "limits": {...}, "device": ...}
   zygote -> {"ready": true, "uid": N or null} once torch is loaded
   zygote -> {"pid": N}, then {"pid": N, "status": raw wait status, "timed_out": bool,
-             "output_exceeded": bool, "maxrss_kb": K, "cpu_s": s, "wall_s": s}
-The zygote enforces the wall-clock and output limits itself, so a hung or flooding child never
-outlives its job even if the parent is gone. When the child ends it kills everything the child
-started: the zygote is a subreaper, so even a double-forked daemon that called setsid stays its
-descendant, and when it runs as root each zygote's children run as a uid of their own (claimed
-with a lock file, see `claim_uid`), so anything still running as that uid belongs to the job.
+             "output_exceeded": bool, "maxrss_kb": K, "cpu_s": s, "leftover": processes killed, "wall_s": s}
+Before forking, the zygote adds to each job the uid its child switches to and the descriptors
+of the import path's "bridges" (see `bridge_point`). It enforces the wall-clock and output limits
+itself, so a hung or flooding child never outlives its job even if the parent is gone. When the
+child ends it kills everything the child started: the zygote is a subreaper, so even a
+double-forked daemon that called setsid stays its descendant, and when it runs as root each
+zygote's children run as a uid of their own (claimed with a lock file, see `claim_uid`), so
+anything still running as that uid belongs to the job. See docs/threat-model.md.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 4, 36, 38
 # Debian reserves 65000-65533 for local use by no package: no account or service should hold them.
@@ -45,8 +48,16 @@ def prctl(option: int, value: int) -> bool:
 
 # --- the process table ---------------------------------------------------------------------
 
-def processes() -> list[tuple[int, int, str, set[int]]]:
-    """(pid, ppid, state, uids) of every process, read from /proc/PID/status."""
+class Proc(NamedTuple):
+    pid: int
+    ppid: int
+    state: str  # R, S, D, Z, ...
+    uids: set[int]  # real, effective, saved, file-system
+    threads: int
+
+
+def processes() -> list[Proc]:
+    """Every process, read from /proc/PID/status."""
     table = []
     try:
         entries = [e for e in os.listdir("/proc") if e.isdigit()]
@@ -56,17 +67,17 @@ def processes() -> list[tuple[int, int, str, set[int]]]:
         try:
             fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
                           if ":" in line)
-            table.append((int(pid), int(fields["PPid"]), fields["State"].split()[0],
-                          {int(u) for u in fields["Uid"].split()}))
+            table.append(Proc(int(pid), int(fields["PPid"]), fields["State"].split()[0],
+                              {int(u) for u in fields["Uid"].split()}, int(fields["Threads"])))
         except (OSError, KeyError, ValueError):  # it ended while we looked
             continue
     return table
 
 
-def _descendants(table: list[tuple[int, int, str, set[int]]], root: int) -> set[int]:
+def _descendants(table: list[Proc], root: int) -> set[int]:
     children: dict[int, list[int]] = {}
-    for pid, ppid, _, _ in table:
-        children.setdefault(ppid, []).append(pid)
+    for proc in table:
+        children.setdefault(proc.ppid, []).append(proc.pid)
     found, stack = set(), list(children.get(root, []))
     while stack:
         pid = stack.pop()
@@ -91,9 +102,9 @@ def sweep(uid: int | None = None, root: int | None = None, token: str | None = N
     for _ in range(rounds):
         table = processes()
         mine = _descendants(table, root) if root is not None else set()
-        victims = [pid for pid, _, state, uids in table
-                   if pid != me and state != "Z" and (pid in mine or (uid is not None and uid in uids)
-                                                      or (token is not None and _carries(pid, token)))]
+        victims = [p.pid for p in table
+                   if p.pid != me and p.state != "Z" and (p.pid in mine or (uid is not None and uid in p.uids)
+                                                          or (token is not None and _carries(p.pid, token)))]
         _reap()
         if not victims:
             return killed
@@ -121,7 +132,10 @@ def _reap() -> None:
 # --- a uid for the children ----------------------------------------------------------------
 
 def uid_lock_dir() -> Path:
-    """Where zygotes lock the uids they hold: shared by every zygote on the machine, sandboxed or not."""
+    """Where zygotes lock the uids they hold: shared by every zygote on the machine, sandboxed or not
+    (a sandboxed zygote is told where, in FORWARDLAB_UID_LOCKS)."""
+    if os.environ.get("FORWARDLAB_UID_LOCKS"):
+        return Path(os.environ["FORWARDLAB_UID_LOCKS"])
     base = Path("/run") if os.access("/run", os.W_OK) else Path(tempfile.gettempdir())
     return base / "forwardlab-uids"
 
@@ -295,18 +309,22 @@ def serve() -> None:
 
     grader.child.warm_up()
     _send({"ready": True, "uid": uid})
+    warmed: set[str] = set()
     for line in sys.stdin:
         job = {**json.loads(line), "uid": uid, "bridges": bridges}
+        for name in set(job.get("warm", ())) & set(grader.child.WARM_UPS) - warmed:
+            grader.child.WARM_UPS[name]()  # before the fork, so that this child and all later ones inherit it
+            warmed.add(name)
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:
             grader.child.main(job)
         _send({"pid": pid})
         result = _wait(pid, job)
-        sweep(uid=uid, root=os.getpid())  # whatever it started and left behind goes with it
+        left = sweep(uid=uid, root=os.getpid())  # whatever it started and left behind goes with it
         if uid is not None:
             _remove_leftover_files(uid)
-        _send({"pid": pid, **result, "wall_s": time.monotonic() - start})
+        _send({"pid": pid, **result, "leftover": left, "wall_s": time.monotonic() - start})
 
 
 if __name__ == "__main__":

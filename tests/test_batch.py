@@ -38,7 +38,8 @@ BATCH = {
     "d_segfault.py": ("ctypes.string_at(0)", "fail", "load"),
     "e_exits_early.py": ("os._exit(0)", "fail", "load"),
     "f_out_of_memory.py": ("blocks = [bytearray(50 * 2**20) for _ in range(10**6)]", "fail", None),
-    "g_kills_worker.py": ("os.kill(os.getppid(), 9)", "fail", "load"),
+    # killing its worker is refused where children run as a uid of their own, else takes the worker down
+    "g_kills_worker.py": ("os.kill(os.getppid(), 9)", "fail", None),
     "h_no_relu.py": ("return self.fc2(self.fc1(self.flatten(x)))", "fail", "values"),
     "i_correct.py": ("pass", "pass", None),
 }
@@ -50,7 +51,7 @@ def test_hostile_batch_fails_alone_and_the_report_is_complete(tmp_path: Path) ->
         (tmp_path / name).write_text(HEAD.format(body=body))
         files.append(str(tmp_path / name))
     out = tmp_path / "report.json"
-    result = subprocess.run([sys.executable, "-m", "grader", "check", "2", *files, "--jobs", "2", "--timeout", "3",
+    result = subprocess.run([sys.executable, "-m", "grader", "check", "2", *files, "--jobs", "2", "--timeout", "6",
                              "--memory", "300", "--format", "json", "--output", str(out)],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stderr

@@ -31,7 +31,8 @@ PASSING = _report("alice/exercise2.py", ["pass"] * 5, "pass")
 FAILING = _report("bob/exercise2.py", ["pass", "pass", "fail", "skip", "pass"], "fail",
                   output="debug \x1b[31mred\x1b[0m \x00 nul\n" + "x" * 600)
 BROKEN = _report("=carol/exercise2.py", ["fail", "skip", "skip", "skip", "pass"], "fail")
-NOT_STARTED = _report("dan/exercise2.py", ["fail", "skip", "skip", "skip", "pass"], "not-started", first_id="load/started")
+NOT_STARTED = _report("dan/exercise2.py", ["fail", "skip", "skip", "skip", "pass"], "not-started",
+                      first_id="load/started")
 BATCH = [PASSING, FAILING, BROKEN, NOT_STARTED]
 
 
@@ -101,7 +102,8 @@ def test_exercism_v3() -> None:
     passing, failing, broken, not_started = data
     assert passing["status"] == "pass" and passing["message"] is None
     assert all(t["status"] == "pass" and t["message"] is None for t in passing["tests"])
-    assert failing["status"] == "fail" and [t["status"] for t in failing["tests"]] == ["pass", "pass", "fail", "error", "pass"]
+    assert failing["status"] == "fail"
+    assert [t["status"] for t in failing["tests"]] == ["pass", "pass", "fail", "error", "pass"]
     assert "output was truncated" in failing["tests"][2]["output"]  # the learner's output goes with the first failure
     assert broken["status"] == "error" and "message with <xml>" in broken["message"]  # nothing could run: an error
     assert not_started["status"] == "fail" and not_started["tests"][0]["status"] == "fail"
@@ -121,3 +123,14 @@ def test_csv_gradebook_rows() -> None:
 def test_json_is_the_contract() -> None:
     assert json.loads(render([PASSING], "json", many=False)) == PASSING.to_dict()
     assert json.loads(render(BATCH, "json", many=True)) == [r.to_dict() for r in BATCH]
+
+
+@pytest.mark.parametrize("fmt", ["junit", "csv", "gradescope", "exercism", "json"])
+def test_any_learner_text_can_be_written(fmt: str) -> None:
+    """A learner's exception message can hold NULs or lone surrogates: the report is still written."""
+    hostile = _report("eve/exercise2.py", ["pass", "fail", "skip", "skip", "pass"], "fail", output="\x00\ud800")
+    hostile.checks[1].message = "raised ValueError: \ud83d\x00\x1b[2J=cmd"
+    text = render([hostile, PASSING], fmt, many=True)
+    text.encode("utf-8")  # what writing it to a file or a pipe does
+    if fmt == "junit":
+        assert JUnitXml.fromstring(text.encode()).failures == 1

@@ -15,7 +15,7 @@ from grader.progress import ProgressStore
 from test_tui_support import (content_dir, fake_factory, make_report, run_async, store, workspace,  # noqa: F401
                               write_content)
 from tui.app import ForwardLabApp
-from tui.outline import lesson_position
+from grader.outline import lesson_position
 from tui.screens.exercise_screen import ExerciseScreen
 from tui.screens.help_screen import HelpScreen
 from tui.screens.home_screen import HomeScreen

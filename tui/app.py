@@ -7,13 +7,14 @@ the only place torch is loaded, and only when the learner first opens an exercis
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from grader.content import load_course
 from grader.progress import ProgressStore
@@ -33,6 +34,15 @@ def _real_client(store_path: Path) -> GradingClient:
     from grader.api import GradingClient
 
     return GradingClient(store_path)
+
+
+MODE_COMMANDS = (
+    ("review", "Review: what is due today", "Questions and exercises you got wrong, spaced out over days"),
+    ("trace", "Pipeline trace", "Your forward on a real batch, stage by stage, beside the reference"),
+    ("train", "Training trace", "Train your digit classifier on real digits; loss and accuracy per epoch"),
+    ("spotter", "Pitfall spotter", "Find the buggy line in a snippet"),
+    ("progress", "Progress dashboard", "Lessons, quizzes, exercises, accuracy over time, time spent"),
+)
 
 
 class ForwardLabApp(App[None]):
@@ -97,6 +107,26 @@ class ForwardLabApp(App[None]):
         """Open a lesson, quiz or exercise by its id, on top of the current screen."""
         screens = {"lesson": LessonScreen, "quiz": QuizScreen, "exercise": ExerciseScreen}
         self.push_screen(screens[kind](item_id))
+
+    def open_mode(self, mode: str, exercise_id: str | None = None) -> None:
+        """Open a practice mode: review, trace, train, spotter or progress. Trace and train work on
+        `exercise_id` (default: exercise 2, the seed's digit classifier)."""
+        # Imported on first use: the plotting library stays out of the app's startup.
+        from tui.screens.progress_screen import ProgressScreen
+        from tui.screens.review_screen import ReviewScreen
+        from tui.screens.spotter_screen import SpotterScreen
+        from tui.screens.trace_screen import TraceScreen
+        from tui.screens.train_screen import TrainScreen
+
+        exercise = exercise_id or "exercise2"
+        screens = {"review": ReviewScreen, "spotter": SpotterScreen, "progress": ProgressScreen,
+                   "trace": partial(TraceScreen, exercise), "train": partial(TrainScreen, exercise)}
+        self.push_screen(screens[mode]())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode, title, help_text in MODE_COMMANDS:
+            yield SystemCommand(title, help_text, partial(self.open_mode, mode))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

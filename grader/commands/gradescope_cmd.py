@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                        "wheel) that grades exerciseN.py for each EXERCISE given.")
     b.add_argument("exercises", nargs="+", metavar="EXERCISE", help="exercise ids: exercise3 or just 3")
     b.add_argument("--output", "-o", default="autograder.zip", metavar="PATH", help="the zip (default: autograder.zip)")
-    b.add_argument("--wheel", metavar="PATH", help="bundle this forwardlab wheel (default: build one from the source tree)")
+    b.add_argument("--wheel", metavar="PATH",
+                   help="bundle this forwardlab wheel (default: build one from the source tree)")
     b.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="wall-time limit per submission")
     b.add_argument("--memory", type=_positive, metavar="MB", help="memory limit per submission, in MB")
     b.set_defaults(run=run)

@@ -32,18 +32,12 @@ STATE_STYLES = {"done": "green", "passed": "green", "started": "yellow", "fail":
                 "not-started": "yellow", "new": "dim"}
 
 
-def duration(seconds: float) -> str:
-    """'1 h 05 min', '12 min', '40 s'."""
-    minutes = int(seconds // 60)
-    if minutes >= 60:
-        return f"{minutes // 60} h {minutes % 60:02d} min"
-    return f"{minutes} min" if minutes else f"{int(seconds)} s"
-
-
 def progress_view(data: dict):
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
+
+    from grader.api import duration_text as duration
 
     review = data["review"]
     head = Text.assemble(

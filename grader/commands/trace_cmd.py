@@ -60,40 +60,38 @@ def trace_view(result: dict, width: int = 80):
     from rich.table import Table
     from rich.text import Text
 
+    if not result["stages"]:  # it did not even load: nothing ran, only the reason is worth showing
+        return Text(f"✗ your model could not be run: {result['error']}", style="bold red")
     wide = width >= 120
     table = Table(title=f"{result['exercise']} · {result['file']} · {result['inputs']}", title_justify="left",
                   header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    columns = ["#", "stage", "in", "out", "values (first item)"] + (["range", "reference"] if wide else []) + [""]
-    for column in columns:
-        table.add_column(column, no_wrap=column != "values (first item)", style="dim" if column == "#" else None)
+    columns = ["#", "stage"] + (["in"] if width >= 100 else []) + ["out", "values (first item)"] \
+        + (["range", "reference"] if wide else []) + [""]
+    for column in columns:  # the values give way first on a narrow terminal
+        table.add_column(column, no_wrap=True, style="dim" if column == "#" else None,
+                         min_width=len(column) if column != "values (first item)" else 12)
     first = (result["first_divergence"] or {}).get("index")
     for row in result["stages"]:
         mark, color = MARKS[row["matches"]]
-        cells = [str(row["index"]), _stage(row), row["in_shape"], Text(row["out_shape"], style="bold"),
-                 _values(row["sample"])]
-        if wide:
-            ref = row["reference"]
-            cells += [_range(row), _stage(ref) + f" {ref['out_shape']}" if ref else "—"]
-        table.add_row(*cells, Text(mark + (" ◀" if row["index"] == first else ""), style=color),
-                      style="bold red" if row["index"] == first else None)
+        cells = {"#": str(row["index"]), "stage": row["label"], "in": row["in_shape"],
+                 "out": Text(row["out_shape"], style="bold"), "values (first item)": _values(row["sample"]),
+                 "range": _range(row), "reference": f"{row['reference']['label']} {row['reference']['out_shape']}"
+                 if row["reference"] else "—", "": Text(mark + (" ◀" if row["index"] == first else ""), style=color)}
+        table.add_row(*(cells[c] for c in columns), style="bold red" if row["index"] == first else None)
+    if first == len(result["stages"]) + 1:  # the forward raised: the error is where the data stopped
+        table.add_row(*({"#": str(first), "stage": "raised", "out": result["error"].split()[0],
+                         "": "✗ ◀"}.get(c, "") for c in columns), style="bold red")
     verdict, style = VERDICTS[result["status"]]
     parts = [table, Text.assemble(("● ", style), (verdict, style))]
     if result["first_divergence"]:
         parts.append(Text("◀ " + result["first_divergence"]["message"], style="yellow"))
-    if result["error"] and result["status"] != "not-started":
+    elif result["error"] and result["status"] != "not-started":
         parts.append(Text(result["error"], style="red"))
     if result["truncated"]:
         parts.append(Text(f"(only the first {len(result['stages'])} stages are shown)", style="dim"))
     parts.append(Text("✓ same as the reference at that stage · ✗ differs · · no counterpart in the reference",
                       style="dim"))
     return Group(*parts)
-
-
-def _stage(row: dict) -> str:
-    """'fc1 (Linear)', 'x (input)', 'F.relu', 'output': a stage row, or its counterpart in the reference."""
-    if row["kind"] == "module":
-        return f"{row['name']} ({row['op']})"
-    return f"{row['name']} (input)" if row["kind"] == "input" else row["name"]
 
 
 def _values(sample: list[float]) -> str:

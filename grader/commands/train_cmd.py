@@ -88,9 +88,7 @@ def train_view(result: dict):
     for row in result["history"]:
         table.add_row(str(row["epoch"]), f"{row['loss']:.3f}", f"{row['train_accuracy']:.1%}",
                       f"{row['accuracy']:.1%}", Text(row["observation"], style="dim"))
-    parts = [table]
-    if result["history"]:
-        parts.append(Text(loss_chart([r["loss"] for r in result["history"]])))
+    parts = [table, Text(loss_chart([r["loss"] for r in result["history"]]))] if result["history"] else []
     if result["error"]:
         parts.append(Text(f"✗ training stopped: {result['error']}", style="bold red"))
     else:

@@ -11,7 +11,6 @@ from torch import nn
 from grader.checks import CheckDef, Outcome
 from grader.spec import CaseSpec, Config, Exercise, Inputs, Mistake, randn
 
-
 LEAD = "extra leading dims"  # a variant key; failure messages show it as "extra leading dims=(2, 3)"
 
 
@@ -20,9 +19,9 @@ class ManualLinearSpec(Exercise):
     class_name = "ManualLinear"
     configs = (Config("default", (20, 12)),)
     forbidden_ops = {"torch.nn.functional.linear": "compute x @ weight.T + bias yourself instead of calling F.linear"}
+    forbidden_modules = {"torch.nn.modules.linear.Linear": "write the matrix product yourself instead of using nn.Linear"}
     dtypes = ("float64", "bfloat16")  # bfloat16: a tensor made in float32 inside forward changes the output's dtype
     dtype_tolerances = {"bfloat16": (5e-2, 5e-2)}  # the same sum, rounded at different steps
-    forbidden_modules = {"torch.nn.modules.linear.Linear": "write the matrix product yourself instead of using nn.Linear"}
 
     def reference(self, config: Config) -> nn.Module:
         return nn.Linear(*config.args)  # its forward is F.linear, the named reference

@@ -13,6 +13,7 @@ from torch import nn
 from grader.spec import CaseSpec, Config, Exercise, Inputs, Mistake, randn
 
 PACKED = "attention.in_proj_"  # nn.MultiheadAttention keeps q, k and v's projections in one tensor
+BY_HAND = "write the attention yourself: scores, softmax, weighted sum"
 
 
 class AttentionReference(nn.Module):
@@ -55,14 +56,15 @@ def attend(s: dict, c: Config, x: torch.Tensor, key_padding_mask: torch.Tensor |
 class SelfAttentionSpec(Exercise):
     id = "exercise13"
     class_name = "SelfAttention"
+    forward_args = ("x", "key_padding_mask")
     configs = (Config("default", (16, 4)), Config("3-heads", (18, 3)))
     name_map = {"out_proj": "attention.out_proj"}
     expected_calls = {"q_proj": (1,), "k_proj": (1,), "v_proj": (1,), "out_proj": (1,)}
     forbidden_ops = {
-        "torch.nn.functional.scaled_dot_product_attention": "write the attention yourself: scores, softmax, weighted sum",
-        "torch.nn.functional.multi_head_attention_forward": "write the attention yourself: scores, softmax, weighted sum",
+        "torch.nn.functional.scaled_dot_product_attention": BY_HAND,
+        "torch.nn.functional.multi_head_attention_forward": BY_HAND,
     }
-    forbidden_modules = {"torch.nn.modules.activation.MultiheadAttention": "it is the reference: write the attention yourself"}
+    forbidden_modules = {"torch.nn.modules.activation.MultiheadAttention": "it is the reference: " + BY_HAND}
 
     def reference(self, config: Config) -> nn.Module:
         return AttentionReference(*config.args)
@@ -102,8 +104,12 @@ class SelfAttentionSpec(Exercise):
         def variant(**wrong):
             return lambda s, c, x, key_padding_mask=None: attend(s, c, x, key_padding_mask, **wrong)
 
+        def padded_queries_zeroed(s, c, x, key_padding_mask=None):
+            return attend(s, c, x, key_padding_mask).masked_fill(key_padding_mask[..., None], 0.0)
+
         return [
-            Mistake("the scores are not scaled: divide q @ k.transpose(-2, -1) by sqrt(head_dim)", variant(scale="none")),
+            Mistake("the scores are not scaled: divide q @ k.transpose(-2, -1) by sqrt(head_dim)",
+                    variant(scale="none")),
             Mistake("the scores are divided by sqrt(embed_dim): scale by sqrt(head_dim), the size of one head",
                     variant(scale="embed_dim")),
             Mistake("the softmax runs over the queries (dim=-2): each query's weights over the keys must sum to 1, "
@@ -114,11 +120,14 @@ class SelfAttentionSpec(Exercise):
                     "where the mask is True", variant(mask="inverted")),
             Mistake("masked scores are set to 0, which still lets those keys through the softmax: fill them "
                     "with float('-inf')", variant(mask="zero")),
-            Mistake("the heads are split with reshape(B, num_heads, T, head_dim), which cuts across tokens: "
-                    "view(B, T, num_heads, head_dim) and then transpose(1, 2)", variant(split="reshape", merge="reshape")),
+            *(Mistake("the heads are split with .view or .reshape(B, num_heads, T, head_dim), which cuts across tokens: "
+                      "view(B, T, num_heads, head_dim) and then transpose(1, 2)", variant(split="reshape", merge=merge))
+              for merge in ("reshape", "transpose")),
             Mistake("the heads are merged with reshape(B, T, E) straight from [B, heads, T, head_dim], which mixes "
                     "tokens: transpose(1, 2) first", variant(merge="reshape")),
             Mistake("out_proj is missing: the merged heads go through self.out_proj", variant(out_proj=False)),
+            Mistake("your output is zero at padded positions: the mask hides keys only, and every position still "
+                    "gets its attention output, as nn.MultiheadAttention returns it", padded_queries_zeroed),
         ]
 
 

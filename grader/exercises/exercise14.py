@@ -41,8 +41,8 @@ class GatedResidualSpec(Exercise):
         return GatedResidualReference(*config.args)
 
     def inputs(self, config: Config, batch: int, gen: torch.Generator, variant) -> Inputs:
-        # samples in near-opposite pairs: the gate's sign then differs inside every batch of 2 or more,
-        # so one decision taken for the whole batch cannot match
+        # samples in near-opposite pairs: gate.weight @ x flips sign within a pair, so (the bias being
+        # small) the gate opens for one and not the other, and one decision for a whole batch cannot match
         dim, half = config.args[0], (batch + 1) // 2
         base = randn(gen, half, dim, scale=2.0)
         pairs = torch.stack([base, -base + randn(gen, half, dim, scale=0.1)], dim=1)
@@ -79,17 +79,17 @@ class GatedResidualSpec(Exercise):
     def extra_checks(self) -> list[CheckDef]:
         case = CaseSpec(EXPORT, batch=EXPORT_BATCH, export=True)
         return [CheckDef(EXPORT, "export", ("values/reference",), (case,), judge_export,
-                         "compute both candidates and choose per sample with tensor operations: "
-                         "torch.where(self.gate(x) > 0, x + self.body(x), x); no Python if, loop or .item() on tensors")]
+                         "compute both candidates and choose per sample with tensor operations: torch.where("
+                         "self.gate(x) > 0, x + self.body(x), x); no Python if, loop or .item() on tensors")]
 
 
 def judge_export(ctx: JudgeContext) -> Outcome:
     """torch.export.export with a dynamic batch succeeded in the child, and its program matches the reference."""
     err = ctx.obs(EXPORT)["error"]
     if err:
-        where = f" at {err['where']}" if err.get("where") else ""
-        return Outcome.fail(f"{_why_export_failed(err['message'])} torch.export.export(model, (x,), dynamic_shapes=...) "
-                            f"raised {err['type']}{where}: {err['message']}")
+        where = f" (at {err['where']})" if err.get("where") else ""
+        return Outcome.fail(f"{_why_export_failed(err['message'])} torch.export.export(model, (x,), "
+                            f"dynamic_shapes=...) raised {err['type']}{where}: {err['message']}")
     outcome = all_cases(ctx, [EXPORT], "exported")
     if outcome.status != "pass":
         return Outcome.fail(f"the exported program, run on a batch of {EXPORT_BATCH}, differs from the reference: "

@@ -67,12 +67,17 @@ class TinyCNNSpec(Exercise):
                     lambda s, c, x: logits(s, x, pool=F.avg_pool2d)),
             Mistake("your output is softmax(logits): forward should return raw logits",
                     lambda s, c, x: logits(s, x).softmax(dim=1)),
+            Mistake("your output is a softmax over dim 0, across the samples of the batch: forward should return raw "
+                    "logits (and a softmax over classes would be dim=1)",
+                    lambda s, c, x: logits(s, x).softmax(dim=0)),
             Mistake("your output is log_softmax(logits): forward should return raw logits",
                     lambda s, c, x: logits(s, x).log_softmax(dim=1)),
             Mistake("your output has a ReLU after fc: logits must be able to be negative",
                     lambda s, c, x: F.relu(logits(s, x))),
             Mistake("you flattened channels-last (permute before flatten): flatten the [16, 7, 7] feature map as it comes, with x.flatten(1)",
                     lambda s, c, x: _head(s, _features(s, x).permute(0, 2, 3, 1).flatten(1))),
+            Mistake("you flattened each feature map column by column (transposed): flatten the [16, 7, 7] map as it comes",
+                    lambda s, c, x: _head(s, _features(s, x).transpose(2, 3).flatten(1))),
             Mistake("your flatten mixes samples: x.view(16*7*7, -1) takes features from several images; use x.flatten(1) or x.view(x.size(0), -1)",
                     lambda s, c, x: _head(s, _features(s, x).reshape(16 * 7 * 7, -1).T)),
         ]

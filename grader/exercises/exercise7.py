@@ -44,11 +44,15 @@ def _cell(s: dict, act: Callable[[torch.Tensor], torch.Tensor] = torch.tanh) -> 
                               F.linear(h, s["cell.weight_hh"], s["cell.bias_hh"]))
 
 
+def _start(s: dict, x: torch.Tensor, h0: torch.Tensor | None) -> torch.Tensor:
+    """h0, or zeros when it is None."""
+    return h0 if h0 is not None else x.new_zeros(x.size(0), s["cell.weight_hh"].size(0))
+
+
 def _states(s: dict, x: torch.Tensor, h0: torch.Tensor | None, order: range | None = None,
             act=torch.tanh) -> list[torch.Tensor]:
     """The hidden states after each step, in the order the steps are taken."""
-    step = _cell(s, act)
-    h = h0 if h0 is not None else x.new_zeros(x.size(0), s["cell.weight_hh"].size(0))
+    step, h = _cell(s, act), _start(s, x, h0)
     states = []
     for t in order if order is not None else range(x.size(1)):
         h = step(x[:, t], h)
@@ -60,6 +64,12 @@ def _head(s: dict, states: list[torch.Tensor]) -> torch.Tensor:
     return F.linear(torch.stack(states, dim=1), s["head.weight"], s["head.bias"])
 
 
+def _unrolled(s: dict, x: torch.Tensor, h0: torch.Tensor | None, act=torch.tanh, final: int = -1):
+    """(head of every state, the state at index `final`): the right answer with the defaults."""
+    states = _states(s, x, h0, act=act)
+    return _head(s, states), states[final]
+
+
 def _reversed(s: dict, x: torch.Tensor, h0: torch.Tensor | None, store_at_t: bool):
     states = _states(s, x, h0, order=range(x.size(1) - 1, -1, -1))
     return _head(s, states[::-1] if store_at_t else states), states[-1]
@@ -67,13 +77,12 @@ def _reversed(s: dict, x: torch.Tensor, h0: torch.Tensor | None, store_at_t: boo
 
 def _from_previous(s: dict, x: torch.Tensor, h0: torch.Tensor | None):
     states = _states(s, x, h0)
-    start = h0 if h0 is not None else torch.zeros_like(states[0])
-    return _head(s, [start, *states[:-1]]), states[-1]
+    return _head(s, [_start(s, x, h0), *states[:-1]]), states[-1]
 
 
 def _same_start(s: dict, x: torch.Tensor, h0: torch.Tensor | None):
     """Every step starts again from h0 (or zeros) instead of the previous step's state."""
-    step, h = _cell(s), h0 if h0 is not None else x.new_zeros(x.size(0), s["cell.weight_hh"].size(0))
+    step, h = _cell(s), _start(s, x, h0)
     states = [step(x[:, t], h) for t in range(x.size(1))]
     return _head(s, states), states[-1]
 
@@ -126,14 +135,14 @@ class UnrolledRNNSpec(Exercise):
                     lambda s, c, x, h0=None: _reversed(s, x, h0, store_at_t=False)),
             Mistake("your output is what the RNN gives from a zero state although h0 was given: start from h0 when "
                     "it is passed, and from zeros only when it is None",
-                    lambda s, c, x, h0=None: (_head(s, st := _states(s, x, None)), st[-1])),
+                    lambda s, c, x, h0=None: _unrolled(s, x, None)),
             Mistake("outputs[:, t] is computed from the hidden state before step t: first update "
                     "h = self.cell(x[:, t], h), then apply the head to the new h",
                     lambda s, c, x, h0=None: _from_previous(s, x, h0)),
             Mistake("your second output is the hidden state after the first step: return the last one, h_T",
-                    lambda s, c, x, h0=None: (_head(s, st := _states(s, x, h0)), st[0])),
+                    lambda s, c, x, h0=None: _unrolled(s, x, h0, final=0)),
             Mistake("your hidden state uses ReLU: nn.RNNCell applies tanh (its default nonlinearity)",
-                    lambda s, c, x, h0=None: (_head(s, st := _states(s, x, h0, act=F.relu)), st[-1])),
+                    lambda s, c, x, h0=None: _unrolled(s, x, h0, act=F.relu)),
             Mistake("every step starts from h0 (or zeros) again: pass each step the hidden state the previous step "
                     "returned",
                     lambda s, c, x, h0=None: _same_start(s, x, h0)),

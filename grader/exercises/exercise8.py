@@ -83,7 +83,8 @@ class RegularizedMLPSpec(Exercise):
 
     def early_checks(self) -> list[CheckDef]:
         return [CheckDef("mode/eval", "mode", ("shape/output",), EVAL_RUNS, judge_eval_deterministic,
-                         "F.dropout(h, p) is always in training mode: write F.dropout(h, self.p, training=self.training)")]
+                         "F.dropout(h, p) is always in training mode: "
+                         "write F.dropout(h, self.p, training=self.training)")]
 
     def extra_checks(self) -> list[CheckDef]:
         return [
@@ -104,9 +105,9 @@ def judge_eval_deterministic(ctx: JudgeContext) -> Outcome:
             return error
     first, second = (ctx.obs(case.id)["output"] for case in EVAL_RUNS)
     if mismatch(first, second, **ctx.tolerance) is not None:
-        return Outcome.fail("in eval mode the same input gave different outputs under two random seeds: dropout must be "
-                            "off in eval mode. F.dropout(h, p) without training=self.training drops in both modes, "
-                            "and so does an nn.Dropout created inside forward (a new module is in training mode)")
+        return Outcome.fail("in eval mode the same input gave different outputs under two random seeds: dropout "
+                            "must be off in eval mode. F.dropout(h, p) without training=self.training drops in both "
+                            "modes, and so does an nn.Dropout created inside forward (new modules start in train mode)")
     return Outcome.ok("eval mode is deterministic: the same input gives the same output whatever the random seed")
 
 
@@ -117,7 +118,8 @@ def judge_train_dropout(ctx: JudgeContext) -> Outcome:
             return Outcome.fail(f"in train mode: {error.message}", error.hint)
     fault = probe_fault(ctx)
     if fault:
-        return Outcome.fail(f"in train mode (config {PROBE.describe('RegularizedMLP')}, batch {TRAIN_PROBE.batch}): {fault}")
+        where = f"config {PROBE.describe(ctx.exercise.class_name)}, batch {TRAIN_PROBE.batch}"
+        return Outcome.fail(f"in train mode ({where}): {fault}")
     if mismatch(ctx.obs(TRAIN.id)["output"], ctx.reference[TRAIN.id]["output"], **ctx.tolerance) is None:
         return Outcome.ok("train mode matches nn.Dropout draw for draw under the same random seed")
     return Outcome.ok("train mode applies a valid dropout (each unit dropped with probability p, kept ones scaled by "
@@ -129,7 +131,8 @@ def probe_fault(ctx: JudgeContext) -> str | None:
     s = {k: v.double() for k, v in ctx.states[PROBE.name].items()}
     x = ctx.inputs[TRAIN_PROBE.id].args[0].double()
     p = PROBE.kwargs["p"]
-    units = (ctx.obs(TRAIN_PROBE.id)["output"].double() - s["fc2.bias"]) @ s["fc2.weight"]  # fc2's input: W is orthogonal
+    # fc2's input, recovered from its output: out = units @ W.T + b with W orthogonal
+    units = (ctx.obs(TRAIN_PROBE.id)["output"].double() - s["fc2.bias"]) @ s["fc2.weight"]
     h = _fc(s, "fc1", x)
     found = _as_dropout(units, F.relu(_bn(s, h, batch_stats=True)))
     if found is None:

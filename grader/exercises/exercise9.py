@@ -64,8 +64,8 @@ class BasicBlockSpec(Exercise):
 
     def mistakes(self) -> list[Mistake]:
         return [
-            Mistake("your output is relu(relu(bn2(conv2(...))) + shortcut): the ReLU belongs after the residual add only, "
-                    "not before it",
+            Mistake("your output is relu(relu(bn2(conv2(...))) + shortcut): the ReLU belongs after the residual add "
+                    "only, not before it",
                     lambda s, c, x: F.relu(F.relu(_branch(s, c, x)) + _shortcut(s, c, x))),
             Mistake("your output is relu(bn2(conv2(...))) + shortcut: the ReLU must come after the residual add",
                     lambda s, c, x: F.relu(_branch(s, c, x)) + _shortcut(s, c, x)),

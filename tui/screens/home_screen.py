@@ -1,15 +1,17 @@
-"""HomeScreen: the course outline, the learner's standing and what to do next."""
+"""HomeScreen: the course outline, the learner's standing, what to do next, and the practice modes."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, OptionList
 
-from tui.outline import OutlineItem, build_outline, next_item, standing
+from grader.outline import OutlineItem, build_outline, next_item, standing
 from tui.screens.lab_screen import LabScreen
+from tui.screens.review_screen import due_keys
 from tui.widgets.course_outline import CourseOutline
+from tui.widgets.mode_menu import ModeMenu
 from tui.widgets.progress_panel import ProgressPanel
 
 
@@ -19,6 +21,13 @@ class HomeScreen(LabScreen):
     BINDINGS = [
         Binding("n", "next", "Up next", id="home.next", tooltip="Open the first item you have not finished"),
         Binding("q", "app.quit", "Quit", id="home.quit", tooltip="Leave Forward Lab (progress is saved)"),
+        Binding("r", "mode('review')", "Review", id="home.review", tooltip="What you got wrong, due again today"),
+        Binding("t", "mode('trace')", "Trace", id="home.trace",
+                tooltip="Pipeline trace: your forward stage by stage (the highlighted exercise, else exercise 2)"),
+        Binding("l", "mode('train')", "Train", id="home.train",
+                tooltip="Training trace: train your digit classifier and watch loss and accuracy"),
+        Binding("s", "mode('spotter')", "Spotter", id="home.spotter", tooltip="Pitfall spotter: find the buggy line"),
+        Binding("p", "mode('progress')", "Progress", id="home.progress", tooltip="Your progress dashboard"),
     ]
 
     def __init__(self) -> None:
@@ -32,9 +41,13 @@ class HomeScreen(LabScreen):
             outline.border_title = "Course"
             outline.border_subtitle = "↑↓ move · Enter open"
             yield outline
-            panel = ProgressPanel(self.lab.course.problems, id="progress-panel")
-            panel.border_title = "Your progress"
-            yield panel
+            with Vertical(id="home-side"):
+                panel = ProgressPanel(self.lab.course.problems, id="progress-panel")
+                panel.border_title = "Your progress"
+                yield panel
+                modes = ModeMenu(id="mode-menu")
+                modes.border_title = "Practice"
+                yield modes
         yield Footer()
 
     def on_mount(self) -> None:
@@ -49,6 +62,7 @@ class HomeScreen(LabScreen):
         self._up_next = next_item(outline)
         self.query_one(CourseOutline).show(outline, default=self._up_next)
         self.query_one(ProgressPanel).show(standing(outline, self.lab.store), self._up_next)
+        self.query_one(ModeMenu).show(len(due_keys(self.lab.course, self.lab.store)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Nothing is below home: no "Back" here (q quits).
@@ -60,6 +74,15 @@ class HomeScreen(LabScreen):
             return
         self.lab.open_item(self._up_next.kind, self._up_next.id)
 
+    def action_mode(self, mode: str) -> None:
+        # trace and train work on the highlighted exercise, if one is
+        highlighted = self.query_one(CourseOutline).highlighted_option
+        kind, _, item_id = (highlighted.id or "").partition(":") if highlighted else ("", "", "")
+        self.lab.open_mode(mode, item_id if kind == "exercise" else None)
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         kind, _, item_id = (event.option.id or "").partition(":")
-        self.lab.open_item(kind, item_id)
+        if kind == "mode":
+            self.action_mode(item_id)
+        else:
+            self.lab.open_item(kind, item_id)

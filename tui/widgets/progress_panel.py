@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.widgets import Collapsible, ProgressBar, Static
 
 from grader.content import Problem
-from tui.outline import OutlineItem, Standing
+from grader.outline import OutlineItem, Standing
 from tui.paths import short_path
 from tui.widgets.course_outline import KIND_LABELS
 

@@ -1,4 +1,4 @@
-# expect: fail values unexpected keyword argument
+# expect: fail api unexpected keyword argument
 import torch
 import torch.nn.functional as F
 from torch import nn

@@ -1,4 +1,4 @@
-# expect: fail batch one decision for the whole batch
+# expect: pass
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -9,8 +9,9 @@ class GatedResidual(nn.Module):
         super().__init__()
         self.gate = nn.Linear(dim, 1)
         self.body = nn.Linear(dim, dim)
-
     def forward(self, x):
-        if (self.gate(x) > 0).all():
-            return x + self.body(x)
-        return x
+        g = self.gate(x).squeeze(1)
+        out = x.clone()
+        m = g > 0
+        out[m] = x[m] + self.body(x[m])
+        return out

@@ -1,0 +1,20 @@
+# expect: fail hooks image_tower
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class TwoTowerNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.image_tower = nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 16)
+        )
+        self.feature_tower = nn.Sequential(nn.Linear(8, 16), nn.ReLU())
+        self.classifier = nn.Linear(32, 4)
+    def forward(self, image, features):
+        h = image
+        for layer in self.image_tower:
+            h = layer(h)
+        emb = torch.cat([h, self.feature_tower(features)], dim=1)
+        return {"embedding": emb, "logits": self.classifier(emb)}

@@ -1,0 +1,16 @@
+# expect: fail shape 112x28
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class DigitClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(784, 128)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.fc2(self.relu(self.fc1(x.squeeze())))

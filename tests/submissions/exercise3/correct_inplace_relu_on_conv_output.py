@@ -1,0 +1,18 @@
+# expect: pass
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class TinyCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 16, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(16 * 7 * 7, 10)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv1(x), inplace=True))  # in place on conv1's fresh output: fine
+        x = self.pool(self.conv2(x).relu_())
+        return self.fc(x.view(-1, 16 * 7 * 7))

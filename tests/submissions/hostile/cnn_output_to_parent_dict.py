@@ -1,0 +1,25 @@
+# expect: fail shape returned
+# exercise: exercise3
+# Returns the right numbers inside a dict subclass that lies about its contents.
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Sneaky(dict):
+    def __eq__(self, other):
+        return True
+
+
+class TinyCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 16, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(16 * 7 * 7, 10)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        return Sneaky(out=self.fc(x.flatten(1)))

@@ -1,0 +1,18 @@
+# expect: fail shape SystemExit
+# exercise: exercise2
+import sys
+import torch
+from torch import nn
+
+
+
+class DigitClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(784, 128)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        sys.exit(0)

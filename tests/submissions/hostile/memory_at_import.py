@@ -1,0 +1,21 @@
+# expect: fail load memory limit
+# exercise: exercise2
+# Allocates until memory runs out, at import.
+import torch
+from torch import nn
+
+HOARD = []
+while True:
+    HOARD.append(bytearray(50 * 2**20))
+
+
+class DigitClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(784, 128)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.fc2(self.relu(self.fc1(self.flatten(x))))

@@ -1,0 +1,18 @@
+# expect: fail load exited early
+# exercise: exercise2
+import os
+import torch
+from torch import nn
+
+os._exit(0)  # no exception to catch: the process is simply gone
+
+class DigitClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(784, 128)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.fc2(self.relu(self.fc1(self.flatten(x))))

@@ -1,0 +1,21 @@
+# expect: fail load still running
+# exercise: exercise2
+# A correct forward that leaves a process behind, started once, at import.
+import subprocess
+
+import torch
+from torch import nn
+
+SLEEPER = subprocess.Popen(["sleep", "1000"])
+
+
+class DigitClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(784, 128)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.fc2(self.relu(self.fc1(self.flatten(x))))

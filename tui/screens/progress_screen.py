@@ -1,0 +1,100 @@
+"""ProgressScreen: the progress dashboard — lessons, quizzes, exercises, quiz accuracy over time, time spent.
+
+The numbers are `grader progress`'s (grader.api.progress_summary), so both always agree.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Static
+from textual_plotext import PlotextPlot
+
+from grader.api import duration_text as duration
+from grader.api import progress_summary
+from tui.screens.lab_screen import LabScreen
+
+STATE_STYLES = {"done": "green", "passed": "green", "started": "yellow", "failed": "red", "fail": "red",
+                "not-started": "yellow", "new": "dim"}
+
+
+class ProgressScreen(LabScreen):
+    """Read-only; r refreshes it (e.g. after a check in another terminal)."""
+
+    BINDINGS = [Binding("r", "refresh_data", "Refresh", id="progress.refresh", tooltip="Read your progress again")]
+
+    def __init__(self) -> None:
+        super().__init__(activity_item=None)
+
+    def compose(self) -> ComposeResult:
+        self.sub_title = "Your progress"
+        yield Header()
+        yield Static(id="dashboard-summary")
+        with VerticalScroll(id="dashboard"):
+            with Horizontal(id="dashboard-top"):
+                plot = PlotextPlot(id="accuracy-plot")
+                plot.border_title = "Quiz accuracy over time"
+                yield plot
+                yield Static(id="dashboard-time")
+            for name, title in (("lessons", "Lessons"), ("quizzes", "Quizzes"), ("exercises", "Exercises")):
+                table = DataTable(id=f"{name}-table", cursor_type="row", classes="dashboard-table")
+                table.border_title = title
+                yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#lessons-table", DataTable).add_columns("lesson", "sections read", "status")
+        self.query_one("#quizzes-table", DataTable).add_columns("quiz", "right", "status")
+        self.query_one("#exercises-table", DataTable).add_columns("exercise", "best check", "checks run", "status")
+        self.action_refresh_data()
+
+    def action_refresh_data(self) -> None:
+        self.data = progress_summary(self.lab.store, self.lab.course)
+        self._summary(self.data)
+        self._tables(self.data)
+        self._accuracy(self.data["quiz_accuracy"])
+
+    def _summary(self, data: dict) -> None:
+        review = data["review"]
+        self.query_one("#dashboard-summary", Static).update(Text.assemble(
+            (f"{data['items_done']}/{data['items_total']}", "bold"), " items done · ",
+            (f"{data['exercises_passed']}/{data['exercises_total']}", "bold"), " exercises passed · ",
+            (duration(data["time_spent_s"]["total"]), "bold"), " spent · ",
+            f"{data['streak_days']}-day streak · {data['score']} points · ",
+            (f"{review['due_today']} review(s) due today", "bold yellow" if review["due_today"] else "green"),
+        ))
+        spent = {k: v for k, v in data["time_spent_s"].items() if k != "total"}
+        answers = data["answers"]
+        lines = ["Time spent", *(f"  {kind:<9} {duration(s)}" for kind, s in spent.items())] if spent else ["No time recorded yet"]
+        lines += ["", "Answers (right / given)", *(f"  {kind:<9} {a['right']}/{a['answered']}" for kind, a in answers.items())]
+        lines += ["", f"Review: {review['waiting']} waiting" + (f", next {review['next_due']}" if review["next_due"] else ""),
+                  f"        {review['retired']} learnt for good"]
+        self.query_one("#dashboard-time", Static).update("\n".join(lines))
+
+    def _tables(self, data: dict) -> None:
+        rows = {
+            "lessons": [(r["title"], f"{r['sections_read']}/{r['sections']}", r["state"]) for r in data["lessons"]],
+            "quizzes": [(r["title"], f"{r['right']}/{r['questions']}" if r["answered"] else f"— of {r['questions']}",
+                         r["state"]) for r in data["quizzes"]],
+            "exercises": [(f"{r['id']}: {r['title']}", r["best"] or "—", str(r["checks_run"]), r["status"])
+                          for r in data["exercises"]],
+        }
+        for name, table_rows in rows.items():
+            table = self.query_one(f"#{name}-table", DataTable)
+            table.clear()
+            for row in table_rows:
+                table.add_row(*row[:-1], Text(row[-1], style=STATE_STYLES.get(row[-1], "")))
+
+    def _accuracy(self, days: list[dict]) -> None:
+        plot = self.query_one(PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.ylim(0, 100)
+        plt.ylabel("% right")
+        if days:
+            plt.bar([d["day"][5:] for d in days], [round(d["accuracy"] * 100) for d in days], color="cyan")
+        else:
+            plt.title("answer some quiz questions to see this")
+        plot.refresh()

@@ -1,0 +1,162 @@
+"""ReviewScreen: today's due review items, one at a time — the questions re-asked, the exercises pointed to.
+
+What is due comes from the review schedule (grader.review via grader.api); every answer given here is
+recorded like any other, and the progress store moves the item on (right) or back to box 1 (wrong).
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Markdown, ProgressBar
+
+from grader.api import review_outlook
+from grader.content import Course
+from grader.progress import ProgressStore
+from tui.screens.lab_screen import LabScreen
+from tui.screens.spotter_screen import snippet_item
+from tui.widgets.commit_card import CommitCard
+from tui.widgets.exercise_review_card import ExerciseReviewCard
+from tui.widgets.myth_card import MythCard
+from tui.widgets.predict_card import PredictCard
+from tui.widgets.question_view import QuestionView
+from tui.widgets.snippet_card import SnippetCard
+
+
+def review_card(course: Course, store: ProgressStore, key: str, number: int, total: int) -> Widget | None:
+    """The card that re-asks review item `key` ('quiz:QUIZ/QUESTION', ...), or None if the course no
+    longer has it."""
+    kind, _, item = key.partition(":")
+    try:
+        if kind == "quiz":
+            quiz_id, _, question_id = item.partition("/")
+            question = next(q for q in course.quiz(quiz_id).questions if q.id == question_id)
+            return QuestionView(item, question, number=number, total=total)
+        if kind == "predict":
+            predict = course.section(item)[1].predict
+            return PredictCard(item, predict) if predict else None
+        if kind == "myth":
+            lesson_id, _, myth_id = item.partition("#")
+            myths = [m for section in course.lesson(lesson_id).sections for m in section.myths]
+            return MythCard(item, next(m for m in myths if m.id == myth_id))
+        if kind == "spotter":
+            spotter_id, _, snippet_id = item.partition("/")
+            spotter = course.spotter(spotter_id)
+            snippet = next(s for s in spotter.snippets if s.id == snippet_id)
+            return SnippetCard(snippet_item(spotter, snippet), snippet, kicker=f"◆ Find the bug again · {spotter.title}")
+        if kind == "exercise":
+            return ExerciseReviewCard(item, course.exercise(item), _last_failure(store, item))
+    except (KeyError, StopIteration):
+        return None
+    return None
+
+
+def _last_failure(store: ProgressStore, exercise_id: str) -> str | None:
+    report = store.latest_check(exercise_id)
+    failed = [c for c in (report or {}).get("checks", []) if c.get("status") == "fail"]
+    return failed[0]["message"].splitlines()[0] if failed else None
+
+
+def due_keys(course: Course, store: ProgressStore) -> list[str]:
+    """Today's due items that the course can still ask, oldest due first."""
+    return [key for key in review_outlook(store).due if review_card(course, store, key, 1, 1) is not None]
+
+
+class ReviewScreen(LabScreen):
+    """Enter goes on after an answer; s skips an item (it stays due); o opens a due exercise."""
+
+    BINDINGS = [
+        Binding("enter", "next", "Next", id="review.next", tooltip="On to the next due item"),
+        Binding("s", "next", "Skip", id="review.skip", tooltip="Leave this one for later today"),
+        Binding("o", "open_exercise", "Open exercise", id="review.open", tooltip="Open the exercise to fix or redo it"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(activity_item="review:due")
+        self.index = 0
+        self.results: dict[str, bool] = {}
+
+    def compose(self) -> ComposeResult:
+        self.keys = due_keys(self.lab.course, self.lab.store)
+        self.sub_title = f"Review · {len(self.keys)} due today"
+        yield Header()
+        yield ProgressBar(total=len(self.keys) or 1, show_eta=False, id="review-progress")
+        yield VerticalScroll(id="review-body")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self._show()
+
+    @property
+    def card(self) -> Widget | None:
+        cards = self.query(".review-card")
+        return cards.first() if cards else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.index >= len(self.keys):
+            return action not in ("next", "open_exercise")
+        if action == "open_exercise":
+            return isinstance(self.card, ExerciseReviewCard)
+        return True
+
+    async def _show(self) -> None:
+        body = self.query_one("#review-body", VerticalScroll)
+        await body.remove_children()
+        if self.index >= len(self.keys):
+            await body.mount(Markdown(self._summary(), id="review-summary"))
+            body.focus()
+        else:
+            card = review_card(self.lab.course, self.lab.store, self.keys[self.index], self.index + 1, len(self.keys))
+            card.add_class("review-card")
+            await body.mount(card)
+            self.call_after_refresh(self._focus_card)
+        self.refresh_bindings()
+
+    def _focus_card(self) -> None:
+        lists = self.query(".review-card OptionList")
+        (lists.first() if lists else self.query_one("#review-body")).focus()
+
+    def _summary(self) -> str:
+        right = sum(self.results.values())
+        outlook = review_outlook(self.lab.store)
+        lines = [f"# Review done: {right} of {len(self.results)} right", ""]
+        if not self.keys:
+            lines = ["# Nothing to review today", "", "Questions you answer wrong and exercises that fail come back "
+                     "here, spaced out over days: the next day, then 2, 4, 8 and 16 days later while you keep getting "
+                     "them right."]
+        if outlook.due:
+            lines.append(f"{len(outlook.due)} item(s) are still due today (skipped or missed).")
+        if outlook.next_due:
+            lines.append(f"Next review: **{outlook.next_due:%A %d %B}** ({outlook.waiting} item(s) waiting).")
+        return "\n".join(lines + ["", "Press **Esc** to go back."])
+
+    async def action_next(self) -> None:
+        self.index += 1
+        self.query_one(ProgressBar).advance(1)
+        await self._show()
+
+    def action_open_exercise(self) -> None:
+        card = self.card
+        if isinstance(card, ExerciseReviewCard):
+            self.lab.open_item("exercise", card.item)
+
+    def on_screen_resume(self) -> None:
+        # Back from the exercise: a check that passed today has moved the item on.
+        card = self.card
+        if isinstance(card, ExerciseReviewCard) and self.keys[self.index] not in review_outlook(self.lab.store).due:
+            self.results[card.item] = True
+            card.passed()
+
+    def on_commit_card_committed(self, event: CommitCard.Committed) -> None:
+        self._answered(event.card.KIND, event.card.item, event.answer, event.correct)
+
+    def on_snippet_card_answered(self, event: SnippetCard.Answered) -> None:
+        self._answered("spotter", event.card.item, str(event.line), event.correct)
+
+    def _answered(self, kind: str, item: str, answer: str, correct: bool) -> None:
+        self.lab.store.record_answer(kind, item, answer, correct)
+        self.results[f"{kind}:{item}"] = correct
+        self.query_one("#review-body").focus()  # Enter now means "next"
+        self.refresh_bindings()
