@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -53,7 +54,7 @@ def warm_rounds(path: Path, rounds: int, poll: bool) -> list[tuple[float, float,
                 if not done.wait(30):
                     sys.exit(f"no verdict 30 s after save {i}")
                 out.append((seen["called"] - saved, seen["verdict"] - seen["called"], seen["status"]))
-                time.sleep(0.3)
+                time.sleep(0.3 + random.random() * 0.1)  # saves fall anywhere between two polls
     return out
 
 

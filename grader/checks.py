@@ -151,8 +151,8 @@ def compare_case(ctx: JudgeContext, case_id: str) -> Outcome:
     diff = mismatch(ctx.obs(case_id)["output"], expected, **ctx.tolerance_for(case_id))
     if diff is None:
         return Outcome.ok(f"{ctx.cases[case_id].id}: output matches the reference ({structure(expected)})")
-    diagnosis = diagnose(ctx, case_id)
-    return Outcome.fail(f"output differs from the reference. {diff}" + (f"\n{diagnosis}" if diagnosis else ""))
+    diagnosis = diagnose(ctx, case_id)  # the likely mistake first: it is what the learner acts on
+    return Outcome.fail((f"{diagnosis}\n" if diagnosis else "") + f"output differs from the reference. {diff}")
 
 
 def all_cases(ctx: JudgeContext, case_ids: list[str], what: str) -> Outcome:

@@ -16,6 +16,7 @@ import resource
 import signal
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 
@@ -144,16 +145,35 @@ def _address_space() -> int:
 
 
 class Frames:
-    """Numbered result files in the job's directory, each written atomically."""
+    """Numbered result files in the job's directory, each written atomically and holding a batch
+    of frames: a file every 50 ms (or on request, for streaming) rather than one per case, since
+    each file costs the child a write and the parent a read. A child that dies loses at most the
+    last 50 ms of its frames, which the parent then reports as never run."""
+
+    FLUSH_S = 0.05
 
     def __init__(self, directory: str) -> None:
         self.dir, self.n = Path(directory), 0
+        self._pending: list[dict] = []
+        self._last = time.monotonic()
 
-    def write(self, frame: dict) -> None:
+    def write(self, frame: dict, flush: bool = False) -> None:
+        self._pending.append(frame)
+        if flush or time.monotonic() - self._last >= self.FLUSH_S:
+            self.flush()
+
+    def stream(self, frame: dict) -> None:
+        """Write `frame` now: the parent shows it while the child runs (e.g. a training epoch)."""
+        self.write(frame, flush=True)
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
         self.n += 1
         tmp = self.dir / f".frame-{self.n:04d}.tmp"
-        torch.save(frame, tmp)
+        torch.save({"kind": "frames", "frames": self._pending}, tmp)
         tmp.rename(self.dir / f"frame-{self.n:04d}.pt")
+        self._pending, self._last = [], time.monotonic()
 
 
 def load_class(path: str, class_name: str) -> tuple[type | None, dict]:
@@ -217,6 +237,22 @@ def _plain_tensors(model: nn.Module, state: dict) -> str:
             "owns it (it then appears in state_dict() and parameters(), and gets gradients). In detail: ")
 
 
+def model_for(case: dict, config: dict, models: dict, cls: type, state: dict, path: str) -> tuple[nn.Module | None, dict]:
+    """The config's model with the reference's weights put back (whatever the last case did to
+    them), or a fresh one for a case that converts the model to another dtype or device. Re-using
+    one model also lets a forward that depends on earlier calls show itself."""
+    if case.get("dtype") or case.get("device") not in (None, "emulated"):
+        return build(cls, config, state, path)
+    model = models[config["name"]]
+    try:
+        model.load_state_dict(state, strict=True)
+    except BaseException:  # forward changed the model's structure: start again from __init__
+        model, report = build(cls, config, state, path)
+        models[config["name"]] = model
+        return model, report
+    return model, {}
+
+
 def materialize(value):
     """Constructor arguments that are modules travel as {"__build__": "module:function", "args": [...]}."""
     if isinstance(value, dict) and "__build__" in value:
@@ -256,26 +292,29 @@ def run(job: dict) -> None:
     cls, failure = load_class(path, plan["class_name"])
     if cls is None:
         frames.write({"kind": "load", "config": plan["configs"][0]["name"], **failure})
-        frames.write({"kind": "done"})  # the job ran to its end: load/* judges the file, it did not crash
+        frames.write({"kind": "done"}, flush=True)  # the job ran to its end: load/* judges the file, it did not crash
         return
     api = describe_api(cls, call_shapes(plan["cases"]))
+    models = {}
     for config in plan["configs"]:
         model, report = build(cls, config, plan["states"][config["name"]], path)
         frames.write({"kind": "load", "config": config["name"], **api, **report})
         if model is None:
-            frames.write({"kind": "done"})
+            frames.write({"kind": "done"}, flush=True)
             return
+        models[config["name"]] = model
+    frames.flush()  # the file loaded: say so now, whatever the cases do to this process
     for case in plan["cases"]:
         config = next(c for c in plan["configs"] if c["name"] == case["config"])
-        model, report = build(cls, config, plan["states"][config["name"]], path)
+        model, report = model_for(case, config, models, cls, plan["states"][config["name"]], path)
         frames.write({"kind": "case", **run_case(model, case, path)} if model is not None
                      else {"kind": "case", "id": case["id"], "error": {"type": "BuildError", "message": report["error"], "where": ""}})
     if plan.get("mode"):  # a learning mode (grader.modes: trace, train) instead of graded cases
         from grader.modes import run_in_child
 
         config = plan["configs"][0]
-        run_in_child(plan, build(cls, config, plan["states"][config["name"]], path)[0], frames.write, path)
-    frames.write({"kind": "done"})
+        run_in_child(plan, build(cls, config, plan["states"][config["name"]], path)[0], frames.stream, path)
+    frames.write({"kind": "done"}, flush=True)
 
 
 def warm_up() -> None:

@@ -154,7 +154,7 @@ def _reference_and_plan(ex, cases: dict, inputs: dict) -> tuple[dict, dict, dict
         states[config.name] = ex.learner_state(refs[config.name])
     wire, reference = [], {}
     for cid, case in cases.items():
-        w = _wire(case, inputs[cid])
+        w = _wire(case, inputs[cid], record_functions=bool(ex.forbidden_modules))
         # the reference runs on the CPU and eagerly: only the learner's forward is exported
         ref_case = {**w, "device": None if case.device == "cuda" else case.device, "export": False}
         if case.grad:
@@ -194,10 +194,12 @@ def _inputs(ex, case, cases):
     return ex.inputs(ex.config(case.config), case.batch, gen, case.variant)
 
 
-def _wire(case, inputs) -> dict:
+def _wire(case, inputs, record_functions: bool) -> dict:
+    """A case as the child receives it. Recording every Python function called (how a forbidden
+    module's code run without calling the module is caught) costs time: only where modules are forbidden."""
     return {"id": case.id, "config": case.config, "args": list(inputs.args), "kwargs": dict(inputs.kwargs),
             "train": case.train, "seed": case.seed, "dtype": case.dtype, "device": case.device,
-            "stages": case.stages, "export": case.export, "cotangent": None}
+            "stages": case.stages, "export": case.export, "functions": record_functions, "cotangent": None}
 
 
 def _cotangent(output, gen):

@@ -8,6 +8,7 @@ is loaded there with `torch.load(weights_only=True)`).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import traceback
@@ -223,11 +224,12 @@ class CallRecorder:
         def hook(module: nn.Module, args: tuple, output: Any) -> None:
             self.counts[name] += 1
             if self._keep and name:
-                self.stages.append({
-                    "name": name, "module": type(module).__name__,
-                    "input_shapes": [list(a.shape) for a in args if isinstance(a, torch.Tensor)],
-                    "output": plain(output),
-                })
+                with torch._C.DisableTorchFunction():  # our own copies are not the learner's ops
+                    self.stages.append({
+                        "name": name, "module": type(module).__name__,
+                        "input_shapes": [list(a.shape) for a in args if isinstance(a, torch.Tensor)],
+                        "output": plain(output),
+                    })
         return hook
 
     def remove(self) -> None:
@@ -289,7 +291,7 @@ def run_case(model: nn.Module, case: dict, learner_file: str | None = None) -> d
     classes = ModuleClassRecorder()
     watched = {**params, **buffers, **{f"input {i}": t for i, t in enumerate(flat_inputs)}}
     ops = DeviceEmulator([*params.values(), *buffers.values(), *flat_inputs], watched) if emulated else OpRecorder(watched)
-    functions = FunctionRecorder()
+    functions = FunctionRecorder() if case.get("functions", True) else contextlib.nullcontext()
     obs: dict[str, Any] = {"id": case["id"], "error": None}
     try:
         if case.get("seed") is not None:
@@ -311,7 +313,7 @@ def run_case(model: nn.Module, case: dict, learner_file: str | None = None) -> d
     finally:
         calls.remove()
         classes.remove()
-    obs.update(ops=sorted(ops.names), module_classes=sorted(classes.classes), functions=sorted(functions.names),
+    obs.update(ops=sorted(ops.names), module_classes=sorted(classes.classes), functions=sorted(getattr(functions, "names", ())),
                calls=calls.counts, stages=calls.stages, device_violations=ops.device_violations)
     obs["grad_set_in_forward"] = [n for n, p in params.items() if p.grad is not None]
     state_now = {**dict(model.named_parameters()), **dict(model.named_buffers())}

@@ -102,14 +102,23 @@ class Zygote:
                                      env=env, text=True, bufsize=1)
         self.ready = False
         self.uid: int | None = None  # the uid children run as, when the zygote could claim one
+        self._pending = b""  # bytes read from the zygote but not yet a whole line
 
     def _read(self, timeout: float | None) -> dict | None:
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:
-            return None
-        line = self.proc.stdout.readline()
-        if not line:
-            raise EOFError
+        """The zygote's next message, or None after `timeout` seconds. Reads the raw descriptor into
+        our own buffer: select() cannot see lines a buffered reader already holds, and the zygote
+        often sends two at once (a child that ends at once: its pid, then its end)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._pending:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not select.select([fd], [], [], remaining)[0]:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise EOFError
+            self._pending += chunk
+        line, _, self._pending = self._pending.partition(b"\n")
         return json.loads(line)
 
     def wait_ready(self, timeout: float = 120.0) -> None:
@@ -161,7 +170,7 @@ class Zygote:
             # the zygote died (or its answer made no sense): this job failed, the next one gets a new zygote
             outcome.worker_lost = True
             self.close()
-        outcome.frames, outcome.frame_error = read_frames(work / "results")
+        outcome.frames, outcome.frame_error, _ = read_frames(work / "results")
         outcome.output, outcome.output_bytes = read_output(work / "output.txt")
         return outcome
 
@@ -172,8 +181,8 @@ class Zygote:
         deadline, seen = time.monotonic() + timeout, 0
         while True:
             finished = self._read(max(0.0, min(0.2, deadline - time.monotonic())))
-            frames, _ = read_frames(results, start=seen)
-            seen += len(frames)
+            frames, _, files = read_frames(results, start=seen)
+            seen += files
             for frame in frames:
                 on_frame(frame)
             if finished is not None or time.monotonic() >= deadline:
@@ -241,9 +250,10 @@ def _read_fd(fd: int, limit: int) -> bytes:
         return f.read(limit)
 
 
-def read_frames(results: Path, start: int = 0) -> tuple[list[dict], str]:
-    """Load the child's frames (from number `start` on) as plain data only (weights_only: no code,
-    no tensor subclasses). Links, special files and frames past the size budget end the trusted part."""
+def read_frames(results: Path, start: int = 0) -> tuple[list[dict], str, int]:
+    """Load the child's frames (from file number `start` on) as plain data only (weights_only: no
+    code, no tensor subclasses); returns (frames, error, files read). Links, special files and files
+    past the size budget end the trusted part. Each file holds a batch: {"kind": "frames", "frames": [...]}."""
     import io
 
     import torch
@@ -252,30 +262,32 @@ def read_frames(results: Path, start: int = 0) -> tuple[list[dict], str]:
         dir_fd = os.open(results, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
         return [], "your code removed or replaced the folder its results are written to"
-    frames, budget = [], FRAMES_BUDGET
+    frames, budget, files = [], FRAMES_BUDGET, 0
     try:
         names = sorted((n for n in os.listdir(dir_fd) if n.startswith("frame-") and n.endswith(".pt")),
                        key=lambda n: (len(n), n))  # numeric order, past frame-9999.pt too
         for number, name in enumerate(names[start:], start + 1):
             if name != f"frame-{number:04d}.pt":  # the child numbers them 1, 2, 3, ...: anything else was tampered with
-                return frames, "your code removed, replaced or added result files of the grader"
+                return frames, "your code removed, replaced or added result files of the grader", files
             fd = _open_plain(name, dir_fd)
             size = os.fstat(fd).st_size if fd is not None else 0
             if fd is None or size > budget:
                 if fd is not None:
                     os.close(fd)
-                return frames, "a result file from your process is not a plain file of a sane size: it was not read"
+                return frames, "a result file from your process is not a plain file of a sane size: it was not read", files
             budget -= size
             try:
-                frame = torch.load(io.BytesIO(_read_fd(fd, size)), weights_only=True)
+                batch = torch.load(io.BytesIO(_read_fd(fd, size)), weights_only=True)
             except Exception as err:  # noqa: BLE001 - a forged or corrupt frame ends the trusted part
-                return frames, f"a result from your process could not be read as plain tensors ({type(err).__name__})"
-            if not (isinstance(frame, dict) and isinstance(frame.get("kind"), str)):
-                return frames, "a result from your process is not one the grader wrote: your code changed it"
-            frames.append(frame)
+                return frames, f"a result from your process could not be read as plain tensors ({type(err).__name__})", files
+            inner = batch.get("frames") if isinstance(batch, dict) and batch.get("kind") == "frames" else None
+            if not (isinstance(inner, list) and all(isinstance(f, dict) and isinstance(f.get("kind"), str) for f in inner)):
+                return frames, "a result from your process is not one the grader wrote: your code changed it", files
+            frames.extend(inner)
+            files += 1
     finally:
         os.close(dir_fd)
-    return frames, ""
+    return frames, "", files
 
 
 def read_output(path: Path) -> tuple[str, int]:

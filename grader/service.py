@@ -3,8 +3,8 @@
 The worker imports torch once, keeps a zygote and every prepared exercise, and answers one JSON
 line per request, so that re-checks cost a fork and the checks themselves. It also runs the
 learning modes (ops "trace" and "train"); a training run first streams one {"event": ...} line per
-epoch. The client side
-imports nothing heavy: the TUI and `grader watch` use it without paying for torch.
+epoch. The client side imports nothing heavy: the TUI uses it without paying for torch.
+(`grader watch` grades in its own process: it is a grader already.)
 """
 
 from __future__ import annotations

@@ -190,7 +190,7 @@ def judge_fixed_size(ctx: JudgeContext) -> Outcome:
         return Outcome.ok(f"a batch of {main} is right")
     right = sorted(c.batch for c in ctx.cases.values() if c.id.startswith("batch/size-") and _matches(ctx, c.id))
     if not right:
-        return Outcome.ok("no other batch size is right either: the problem is not the batch size")
+        return Outcome.ok("no batch size is singled out: the output does not depend on a fixed batch size")
     detail = compare_case(ctx, MAIN).message
     if right == [1] and _alone_as_in_batch(ctx):  # e.g. a mistake that shows only for some samples
         return Outcome.ok("each sample gives the same output alone as in a batch: the problem is not the batch")

@@ -127,8 +127,8 @@ class FileWatcher:
                 self._changes.put(True)
 
     def _dispatch(self) -> None:
-        # polling sees a burst one tick at a time: wait longer than a tick for it to end
-        quiet = self.debounce_s if not self.polling else max(self.debounce_s, 1.5 * self.poll_interval_s)
+        # polling sees a burst one tick at a time: wait a little longer than a tick for it to end
+        quiet = self.debounce_s if not self.polling else max(self.debounce_s, 1.25 * self.poll_interval_s)
         while self._changes.get() is not None:
             try:
                 while self._changes.get(timeout=quiet) is not None:

@@ -20,7 +20,11 @@ Work through the course **in order**: each lesson prepares the quiz and the exer
 * **Exercises** grade your own `forward()` live: press **e** to edit the file in `$EDITOR`,
   and every save is checked automatically.
 
-Press **Ctrl+P** anywhere to jump to any lesson, quiz or exercise by name.
+* **Practice** (on the home screen): **t** pipeline trace of your own model stage by stage,
+  **l** training trace on real digits, **s** pitfall spotter, **r** review of what you got wrong
+  (spaced over days), **p** your progress.
+
+Press **Ctrl+P** anywhere to jump to any lesson, quiz, exercise or mode by name.
 Progress is saved as you go.
 """
 

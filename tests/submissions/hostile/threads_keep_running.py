@@ -1,7 +1,9 @@
 # expect: fail values output differs
 # exercise: exercise2
-# Starts threads that never end (one burns CPU, one sleeps and would print PASS), then returns a
-# wrong answer: the process still ends when the grader is done with it.
+# Starts threads that never end (one keeps working, one sleeps and would print PASS), then returns
+# a wrong answer: the process still ends when the grader is done with it. The worker thread sleeps
+# between bursts so that it cannot reach the CPU limit before the checks run (that would be a
+# time failure instead: also a fail, but not the one this file is about).
 import threading
 import time
 import torch
@@ -13,7 +15,8 @@ STARTED = []
 
 def burn():
     while True:
-        pass
+        sum(range(1000))
+        time.sleep(0.001)
 
 
 def late_pass():
