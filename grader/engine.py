@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import UsageError
@@ -49,7 +49,6 @@ class Prepared:
     reference: dict
     plan_path: Path
     limits: Limits
-    hints: dict = field(default_factory=dict)
 
 
 def resolve_device(device: str) -> str:
@@ -98,8 +97,8 @@ def prepare(exercise_id: str, device: str, workdir: Path, limits: Limits | None 
     inputs = {cid: _inputs(ex, c, cases) for cid, c in cases.items()}
     key = f"{ex.id}-{device}-{cache_key()}"
     cached = cache / f"{key}.pt" if cache else None
-    if cached and cached.exists():
-        saved = torch.load(cached, weights_only=True)
+    saved = _read_cache(cached, cache / f"{key}.plan.pt") if cached else None
+    if saved is not None:
         plan_path = cache / f"{key}.plan.pt"
         states, reference = saved["states"], saved["reference"]
     else:
@@ -114,8 +113,21 @@ def prepare(exercise_id: str, device: str, workdir: Path, limits: Limits | None 
 
                 print(f"notice: cannot write the reference cache in {cache} ({err.strerror or err}); "
                       "set FORWARDLAB_CACHE_DIR to a writable folder", file=sys.stderr)
-    return Prepared(ex, device, checks, cases, inputs, states, reference, plan_path,
-                    limits or exercise_limits(ex.id), {c.id: c.hint for c in checks})
+    return Prepared(ex, device, checks, cases, inputs, states, reference, plan_path, limits or exercise_limits(ex.id))
+
+
+def _read_cache(cached: Path, plan: Path) -> dict | None:
+    """The cached weights and reference observations, or None when missing or unreadable (then they
+    are computed again and the cache rewritten: a damaged cache costs time, never a grade)."""
+    import torch
+
+    if not (cached.is_file() and plan.is_file()):
+        return None
+    try:
+        saved = torch.load(cached, weights_only=True)
+    except Exception:  # noqa: BLE001 - truncated, corrupt or from an incompatible torch
+        return None
+    return saved if isinstance(saved, dict) and {"states", "reference"} <= saved.keys() else None
 
 
 def cache_key() -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SUBMISSIONS, expectation
+from conftest import ROOT, SUBMISSIONS, expectation
 
 FILES = sorted(SUBMISSIONS.glob("exercise*/*.py"))
 
@@ -29,3 +29,21 @@ def test_submission_verdict(grade, path: Path) -> None:
         assert first.hint, "a failing check must carry a hint"
     if status == "pass":
         assert all(c.status == "pass" for c in report.checks)
+
+
+STUBS = sorted((ROOT / "exercises").glob("exercise*.py"), key=lambda p: int(p.stem.removeprefix("exercise")))
+
+
+@pytest.mark.parametrize("stub", STUBS, ids=[p.stem for p in STUBS])
+def test_shipped_stub_is_not_started(grade, stub: Path) -> None:
+    """What a learner gets from `grader init` loads, builds, takes the reference's weights and is
+    judged not-started (exit 1), never pass or a load failure."""
+    report = grade(stub.stem, stub)
+    assert report.status == "not-started", [f"{c.id}: {c.message}" for c in report.checks if c.status == "fail"]
+    assert {c.id: c.status for c in report.checks}["load/state-dict"] == "pass"
+
+
+def test_every_exercise_ships_a_stub() -> None:
+    from grader.registry import exercise_ids
+
+    assert [p.stem for p in STUBS] == exercise_ids()
