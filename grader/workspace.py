@@ -7,7 +7,6 @@ upwards) that holds `exercises/` is used, else the current folder.
 from __future__ import annotations
 
 import os
-import shutil
 from importlib.resources import files
 from pathlib import Path
 
@@ -52,11 +51,3 @@ def init_workspace(directory: str | Path = ".") -> list[Path]:
             written.append(path)
     return written
 
-
-def reset_stub(exercise_id: str, directory: str | Path | None = None) -> Path:
-    """Put the original stub back (the old file is kept beside it as .bak)."""
-    path = (Path(directory) / "exercises" / f"{exercise_id}.py") if directory else default_file(exercise_id)
-    if path.exists():
-        shutil.copy2(path, path.with_suffix(".py.bak"))
-    path.write_text(stub_sources()[f"{exercise_id}.py"])
-    return path
