@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import pytest
 
-from grader.content import Course, load_course, load_exercise_meta
+from grader.course.content import Course, load_course, load_exercise_meta
 
 SEED_ROLES = ["overview", "why", "where", "mental-model", "build-up", "under-the-hood", "design", "myths",
               "expert-zone", "when-not", "production", "connections", "pitfalls", "takeaways"]
