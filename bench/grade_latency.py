@@ -1,8 +1,8 @@
 """Cold `grader check exercise2` on a correct file against `python -c "import torch"`, in the same run.
 
 Each command runs as a fresh process (nothing warm), alternating, RUNS times; prints the medians
-and their ratio. The first check of a new grader version builds the reference cache; that run is
-reported separately ("first") and excluded from the median, as it happens once per install.
+and their ratio. The very first run (cold disk caches, Python's bytecode written) is reported
+separately ("first") and excluded from the median.
 
     python bench/grade_latency.py [--runs 7]
 """
@@ -47,8 +47,8 @@ def main() -> None:
     c, t = statistics.median(checks), statistics.median(imports)
     print(f"import torch          median {t:.3f} s  (runs: {', '.join(f'{x:.2f}' for x in imports)})")
     print(f"grader check (cold)   median {c:.3f} s  (runs: {', '.join(f'{x:.2f}' for x in checks)})")
-    print(f"grader check (first, builds the reference cache) {first:.3f} s")
-    print(f"ratio check / import torch: {c / t:.2f}x  (goal: at most 1.5x)")
+    print(f"grader check (first run) {first:.3f} s")
+    print(f"ratio check / import torch: {c / t:.2f}x  (goal: at most 1.2x)")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ The watch engine is what `grader watch` runs: a FileWatcher on the file and a Gr
 exercise prepared once and a warm zygote, all in this process. Each round saves the file (a
 correct and a wrong exercise2 in turn) and times the save until the verdict is back, split into
 detection (file event or poll, plus the debounce) and grading (fork, checks, judging). Then a cold
-`grader check exercise2 FILE --json` (a fresh process, reference cache warm) is timed the same way.
+`grader check exercise2 FILE --json` (a fresh process) is timed the same way.
 Prints medians and their ratio (target: warm under 0.3 s).
 
     python bench/watch_latency.py [--rounds 20] [--cold 5] [--poll]
@@ -30,7 +30,6 @@ SOURCES = [ROOT / "tests" / "submissions" / "exercise2" / name for name in ("cor
 def warm_rounds(path: Path, rounds: int, poll: bool) -> list[tuple[float, float, str]]:
     """(detection s, grading s, status) per save."""
     from grader.grading import Grader
-    from grader.judging.prepare import reference_cache
     from grader.watching import FileWatcher
 
     done, seen = threading.Event(), {}
@@ -41,7 +40,7 @@ def warm_rounds(path: Path, rounds: int, poll: bool) -> list[tuple[float, float,
         seen["verdict"] = time.perf_counter()
         done.set()
 
-    with Grader(jobs=1, cache=reference_cache()) as grader:
+    with Grader(jobs=1) as grader:
         prep = grader.prepared("exercise2", "cpu")
         grader.grade(prep, path, str(path))  # the first check, which `grader watch` runs on start
         out = []
@@ -61,7 +60,6 @@ def warm_rounds(path: Path, rounds: int, poll: bool) -> list[tuple[float, float,
 
 def cold_runs(path: Path, runs: int, env: dict) -> list[float]:
     cmd = [sys.executable, "-m", "grader", "check", "exercise2", str(path), "--json"]
-    subprocess.run(cmd, env=env, capture_output=True)  # fills the reference cache, as a learner's first check does
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -92,7 +90,7 @@ def main() -> None:
           f"max {max(total) * 1000:.0f} ms over {len(total)} saves (target < 300 ms)")
     print(f"  detection (event + debounce): median {statistics.median(d for d, _, _ in rounds) * 1000:.0f} ms; "
           f"grading: median {statistics.median(g for _, g, _ in rounds) * 1000:.0f} ms")
-    print(f"cold `grader check exercise2` (fresh process, reference cache warm): median {cold:.2f} s over {args.cold}")
+    print(f"cold `grader check exercise2` (fresh process): median {cold:.2f} s over {args.cold}")
     print(f"ratio cold / warm: {cold / warm:.1f}x")
     verdicts_ok = [s for _, _, s in rounds] == expected
     print(f"verdicts follow the saves (pass, fail, ...): {'yes' if verdicts_ok else 'NO'}")

@@ -18,7 +18,7 @@ from grader.errors import UsageError
 from grader.isolation.protocol import Limits
 from grader.isolation.worker import Zygote
 from grader.judging.judge import judge
-from grader.judging.prepare import Prepared, prepare, reference_cache, resolve_device
+from grader.judging.prepare import Prepared, prepare, resolve_device
 from grader.report import CheckResult, Report
 
 if TYPE_CHECKING:
@@ -28,19 +28,17 @@ if TYPE_CHECKING:
 class Grader:
     """Prepared exercises and warm zygotes, kept for re-use (batch, watch, service)."""
 
-    def __init__(self, jobs: int = 1, limits: Limits | None = None, cache: Path | None = None,
-                 sandbox: bool = False) -> None:
+    def __init__(self, jobs: int = 1, limits: Limits | None = None, sandbox: bool = False) -> None:
         self.sandbox = sandbox  # run the zygotes under bubblewrap (grader.isolation.worker.bwrap_command)
         self.zygotes = [Zygote(sandbox) for _ in range(max(1, jobs))]  # start now: they import torch while we do
         self.limits = limits
-        self.cache = cache
         self._tmp = tempfile.TemporaryDirectory(prefix="forwardlab-")
         self._prepared: dict[tuple[str, str], Prepared] = {}
 
     def prepared(self, exercise_id: str, device: str) -> Prepared:
         key = (exercise_id, device)
         if key not in self._prepared:
-            self._prepared[key] = prepare(exercise_id, device, Path(self._tmp.name), self.limits, self.cache)
+            self._prepared[key] = prepare(exercise_id, device, Path(self._tmp.name), self.limits)
         return self._prepared[key]
 
     def grade(self, prep: Prepared, file: Path, label: str, slot: int = 0) -> Report:
@@ -49,7 +47,7 @@ class Grader:
         if not zygote.alive:
             zygote = self.zygotes[slot] = Zygote(self.sandbox)
         warm = ("export",) if any(c.export for c in prep.cases.values()) else ()
-        outcome = zygote.run(prep.plan_path, prep.limits, prep.device, file, warm=warm)
+        outcome = zygote.run(prep.plan_path, prep.limits, prep.device, file, warm=warm, hidden=prep.hidden)
         return judge(prep, label, outcome, time.perf_counter() - start)
 
     def check(self, exercise_id: str, files: Sequence[str | Path | None], *, device: str = "cpu",
@@ -137,7 +135,5 @@ def grade_files(exercise_id: str, files: Sequence[str | Path | None], *, device:
     paths = submission_paths(exercise_id, files)  # usage errors before any worker starts
     if device != "cpu":  # likewise a missing GPU
         device = resolve_device(device)
-    # a batch prepares afresh: one submission must never be able to touch what the next is judged by
-    cache = reference_cache() if len(paths) == 1 else None
-    with Grader(jobs=min(jobs, len(paths)), limits=limits, cache=cache, sandbox=sandbox) as grader:
+    with Grader(jobs=min(jobs, len(paths)), limits=limits, sandbox=sandbox) as grader:
         return grader.check(exercise_id, files, device=device, on_done=on_done, store=store)

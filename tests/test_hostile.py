@@ -46,15 +46,15 @@ def header(path: Path, key: str) -> str | None:
 
 @pytest.fixture(scope="module")
 def hostile_grader():
-    """One warm grader with small limits, a reference cache and a progress store to attack."""
+    """One warm grader with small limits, and a progress store (and a cache folder) to attack."""
     os.environ["FORWARDLAB_TEST_MARK"], os.environ["CI_JOB_TOKEN"] = MARK, SECRET
     store = ProgressStore()
     store.record_check({"exercise": "exercise1", "file": "x.py", "status": "fail", "checks": []})
     store.close()
     try:
-        with Grader(limits=LIMITS, cache=Path(os.environ["FORWARDLAB_CACHE_DIR"])) as grader:
+        with Grader(limits=LIMITS) as grader:
             for exercise in ("exercise2", "exercise3"):
-                grader.prepared(exercise, "cpu")  # writes the cache now, before any attack
+                grader.prepared(exercise, "cpu")  # before any attack
             yield grader
     finally:
         del os.environ["FORWARDLAB_TEST_MARK"], os.environ["CI_JOB_TOKEN"]

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from grader.judging.checks import CheckDef, Outcome
-from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, randn
+from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, probe
 
 LEAD = "extra leading dims"  # a variant key; failure messages show it as "extra leading dims=(2, 3)"
 
@@ -17,23 +17,27 @@ LEAD = "extra leading dims"  # a variant key; failure messages show it as "extra
 class ManualLinearSpec(Exercise):
     id = "exercise1"
     class_name = "ManualLinear"
-    configs = (Config("default", (20, 12)),)
+    configs = (Config("default", (20, 12)), Config("one-output", (5, 1)))
     forbidden_ops = {"torch.nn.functional.linear": "compute x @ weight.T + bias yourself instead of calling F.linear"}
     forbidden_modules = {"torch.nn.modules.linear.Linear": "write the matrix product yourself instead of using "
                                                            "nn.Linear"}
-    dtypes = ("float64", "bfloat16")  # bfloat16: a tensor made in float32 inside forward changes the output's dtype
-    dtype_tolerances = {"bfloat16": (5e-2, 5e-2)}  # the same sum, rounded at different steps
+    error_meanings = {
+        r"mat1 and mat2 shapes cannot be multiplied|size mismatch, got input":
+            "x @ self.weight multiplies by the weight as stored, [out_features, in_features]: multiply by its "
+            "transpose, x @ self.weight.T",
+    }
 
     def reference(self, config: Config) -> nn.Module:
         return nn.Linear(*config.args)  # its forward is F.linear, the named reference
 
     def inputs(self, config: Config, batch: int, gen: torch.Generator, variant) -> Inputs:
         lead = tuple(variant.get(LEAD, ()))
-        return Inputs((randn(gen, batch, *lead, config.args[0]),))
+        return Inputs((probe(gen, batch, *lead, config.args[0]),))
 
     def value_cases(self) -> list[CaseSpec]:
         return [CaseSpec("values/default", stages=True),
-                CaseSpec("values/leading-dims", variant={LEAD: (2, 3)})]
+                CaseSpec("values/leading-dims", variant={LEAD: (2, 3)}),
+                CaseSpec("values/one-output", config="one-output")]
 
     def mistakes(self) -> list[Mistake]:
         return [
@@ -43,6 +47,10 @@ class ManualLinearSpec(Exercise):
                     lambda s, c, x: x @ s["weight"].T - s["bias"]),
             Mistake("your output has a ReLU applied: a linear layer has no activation",
                     lambda s, c, x: F.relu(x @ s["weight"].T + s["bias"])),
+            Mistake("your output is (x @ weight.T) * bias: the bias is added, not multiplied",
+                    lambda s, c, x: (x @ s["weight"].T) * s["bias"]),
+            Mistake("your output has the bias added twice: x @ weight.T + bias, once",
+                    lambda s, c, x: x @ s["weight"].T + 2 * s["bias"]),
         ]
 
     def extra_checks(self) -> list[CheckDef]:

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake
+from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, probe
 
 FEATURES = 8
 
@@ -55,8 +55,7 @@ class TwoTowerNetSpec(Exercise):
 
     def inputs(self, config: Config, batch: int, gen: torch.Generator, variant) -> Inputs:
         height, width = variant.get("size", (12, 12))
-        image = torch.rand(batch, 1, height, width, generator=gen)
-        return Inputs((image, torch.randn(batch, FEATURES, generator=gen)))
+        return Inputs((probe(gen, batch, 1, height, width), probe(gen, batch, FEATURES)))
 
     def value_cases(self) -> list[CaseSpec]:
         # the image tower pools adaptively: any image size gives 16 image features

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, randn
+from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, probe
 
 PACKED = "attention.in_proj_"  # nn.MultiheadAttention keeps q, k and v's projections in one tensor
 BY_HAND = "write the attention yourself: scores, softmax, weighted sum"
@@ -27,7 +27,15 @@ class AttentionReference(nn.Module):
             self.attention.out_proj.bias.uniform_(-0.5, 0.5)
 
     def forward(self, x: torch.Tensor, key_padding_mask: torch.Tensor | None = None) -> torch.Tensor:
-        return self.attention(x, x, x, key_padding_mask=key_padding_mask, need_weights=False)[0]
+        # the key padding mask as the additive attention mask nn.MultiheadAttention turns it into (-inf on
+        # every query's row for a hidden key): the same computation, without its check of a key_padding_mask,
+        # which imports sympy (seconds of a cold check)
+        mask = None
+        if key_padding_mask is not None:
+            length, heads = x.size(1), self.attention.num_heads
+            hidden = torch.zeros(key_padding_mask.shape, dtype=x.dtype).masked_fill(key_padding_mask, float("-inf"))
+            mask = hidden[:, None, None, :].expand(-1, heads, length, -1).reshape(-1, length, length)
+        return self.attention(x, x, x, attn_mask=mask, need_weights=False)[0]
 
 
 def attend(s: dict, c: Config, x: torch.Tensor, key_padding_mask: torch.Tensor | None = None, *,
@@ -57,7 +65,7 @@ class SelfAttentionSpec(Exercise):
     id = "exercise13"
     class_name = "SelfAttention"
     forward_args = ("x", "key_padding_mask")
-    configs = (Config("default", (16, 4)), Config("3-heads", (18, 3)))
+    configs = (Config("default", (16, 4)), Config("3-heads", (18, 3)), Config("1-head", (8, 1)))
     name_map = {"out_proj": "attention.out_proj"}
     expected_calls = {"q_proj": (1,), "k_proj": (1,), "v_proj": (1,), "out_proj": (1,)}
     forbidden_ops = {
@@ -83,7 +91,7 @@ class SelfAttentionSpec(Exercise):
 
     def inputs(self, config: Config, batch: int, gen: torch.Generator, variant) -> Inputs:
         length = variant.get("length", 5)
-        x = randn(gen, batch, length, config.args[0])
+        x = probe(gen, batch, length, config.args[0])
         if not variant.get("mask", True):
             return Inputs((x,))
         # padding at the end of each sample: at least 2 keys kept (with one, every weight is 1 and most
@@ -98,7 +106,8 @@ class SelfAttentionSpec(Exercise):
                 CaseSpec("values/default", stages=True),
                 CaseSpec("values/length-9", variant={"length": 9}),
                 CaseSpec("values/length-1", variant={"length": 1, "mask": False}),
-                CaseSpec("values/3-heads", config="3-heads")]
+                CaseSpec("values/3-heads", config="3-heads"),
+                CaseSpec("values/1-head", config="1-head")]
 
     def mistakes(self) -> list[Mistake]:
         def variant(**wrong):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -48,6 +50,19 @@ class GatedResidualSpec(Exercise):
         base = randn(gen, half, dim, scale=2.0)
         pairs = torch.stack([base, -base + randn(gen, half, dim, scale=0.1)], dim=1)
         return Inputs((pairs.reshape(-1, dim)[:batch],))
+
+    def well_posed(self, reference: nn.Module, inputs: Inputs, dtype: str | None) -> bool:
+        """Gates open and closed in every batch of two or more (else one decision for the whole batch, or
+        a wrong branch for closed gates, could match), and each clear of 0 by more than rounding (a
+        sample within it may go either way in a correct forward that sums in another order): 5% of its
+        terms' size in half precision."""
+        x = inputs.args[0].double()
+        gate = cast(nn.Linear, reference.gate)
+        terms = x.abs() @ gate.weight.double().abs().T + gate.bias.double().abs()
+        value = x @ gate.weight.double().T + gate.bias.double()
+        margin = 0.05 if dtype in ("float16", "bfloat16") else 1e-4
+        both = len(x) < 2 or bool((value > 0).any() and (value < 0).any())
+        return both and bool((value.abs() > margin * terms).all())
 
     def calls_expected(self, case: CaseSpec) -> dict[str, tuple[int, ...]]:
         # once on the whole batch, or once per sample in a Python loop (which export then rejects)

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.judging.spec import Config, Exercise, Inputs, Mistake
+from grader.judging.spec import Config, Exercise, Inputs, Mistake, mlp, probe
 
 
 def _fc(s: dict, name: str, x: torch.Tensor) -> torch.Tensor:
@@ -22,17 +22,18 @@ class DigitClassifierSpec(Exercise):
     class_name = "DigitClassifier"
     name_map = {"fc1": "1.0", "fc2": "1.3"}  # torchvision.ops.MLP numbers its layers
     expected_calls = {"fc1": (1,), "fc2": (1,), "flatten": (0, 1), "relu": (0, 1)}
-
-    dtypes = ("float64", "bfloat16")  # bfloat16: a tensor made in float32 inside forward changes the output's dtype
-    dtype_tolerances = {"bfloat16": (5e-2, 5e-2)}
+    error_meanings = {
+        r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and 784x128\)":
+            "fc1 expects 784 features per sample but got {1}: flatten each image to 784 values, keeping the "
+            "batch: x.flatten(1) (not flatten(), not view(-1, ...))",
+    }
 
     def reference(self, config: Config) -> nn.Module:
-        from torchvision.ops import MLP  # imported here: judging a passing submission never needs it
-
-        return nn.Sequential(nn.Flatten(), MLP(784, [128, 10]))
+        return nn.Sequential(nn.Flatten(), mlp(784, [128, 10]))  # torchvision.ops.MLP(784, [128, 10])
 
     def inputs(self, config: Config, batch: int, gen: torch.Generator, variant) -> Inputs:
-        return Inputs((torch.rand(batch, 1, 28, 28, generator=gen),))  # grey pixels in [0, 1]
+        # images of any normalisation: pixels in [0, 1], or centred (negative values) as after Normalize
+        return Inputs((probe(gen, batch, 1, 28, 28),))
 
     def mistakes(self) -> list[Mistake]:
         flat = lambda x: x.flatten(1)  # noqa: E731

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.judging.spec import Config, Exercise, Inputs, Mistake, randn
+from grader.judging.spec import Config, Exercise, Inputs, Mistake, mlp, probe
 
 SIZES = (12, 32, 6)  # in_features, hidden, out_features
 ACTIVATIONS: dict[str, tuple[type[nn.Module], Callable[[torch.Tensor], torch.Tensor]]] = {
@@ -50,13 +50,12 @@ class DeepMLPSpec(Exercise):
     expected_calls = {"fc1": (1,), "fc2": (1,), "fc3": (1,)}
 
     def reference(self, config: Config) -> nn.Module:
-        from torchvision.ops import MLP  # imported here: judging a passing submission never needs it
-
         in_features, hidden, out_features = config.args
-        return MLP(in_features, [hidden, hidden, out_features], activation_layer=ACTIVATIONS[_activation(config)][0])
+        # torchvision.ops.MLP(in, [h, h, out], activation_layer=...), layer for layer
+        return mlp(in_features, [hidden, hidden, out_features], ACTIVATIONS[_activation(config)][0])
 
     def inputs(self, config: Config, batch: int, gen: torch.Generator, variant) -> Inputs:
-        return Inputs((randn(gen, batch, config.args[0], scale=2.0),))  # wide enough to tell the activations apart
+        return Inputs((probe(gen, batch, config.args[0], scale=2.0),))  # wide enough to tell the activations apart
 
     def mistakes(self) -> list[Mistake]:
         hard_coded = [

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.judging.spec import Config, Exercise, Inputs, Mistake, randn
+from grader.judging.spec import Config, Exercise, Inputs, Mistake, probe
 
 
 class ScaledLinearReference(nn.Module):
@@ -40,14 +40,14 @@ def _linear(s: dict, x: torch.Tensor, bias: bool = True) -> torch.Tensor:
 class ScaledLinearSpec(Exercise):
     id = "exercise5"
     class_name = "ScaledLinear"
-    configs = (Config("default", (10, 6)),)
+    configs = (Config("default", (10, 6)), Config("one-output", (3, 1)))
     expected_calls = {"linear": (1,)}
 
     def reference(self, config: Config) -> nn.Module:
         return ScaledLinearReference(*config.args)
 
     def inputs(self, config: Config, batch: int, gen: torch.Generator, variant) -> Inputs:
-        return Inputs((randn(gen, batch, config.args[0]),))
+        return Inputs((probe(gen, batch, config.args[0]),))
 
     def mistakes(self) -> list[Mistake]:
         return [
@@ -60,6 +60,8 @@ class ScaledLinearSpec(Exercise):
             Mistake("your output scales x @ weight.T before adding the bias: scale the whole of linear(x), bias "
                     "included",
                     lambda s, c, x: _linear(s, x, bias=False) * s["scale"] + s["linear.bias"]),
+            Mistake("your output is linear(x) * scale without the bias: call self.linear(x), bias included",
+                    lambda s, c, x: _linear(s, x, bias=False) * s["scale"]),
         ]
 
 

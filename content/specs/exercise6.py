@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.judging.spec import Config, Exercise, Inputs, Mistake, randn
+from grader.judging.spec import Config, Exercise, Inputs, Mistake, probe
 
 
 class FeatureExtractorReference(nn.Module):
@@ -48,7 +48,7 @@ class FeatureExtractorNetSpec(Exercise):
         return FeatureExtractorReference()
 
     def inputs(self, config: Config, batch: int, gen: torch.Generator, variant) -> Inputs:
-        return Inputs((randn(gen, batch, 32),))
+        return Inputs((probe(gen, batch, 32),))
 
     def mistakes(self) -> list[Mistake]:
         return [
@@ -58,6 +58,8 @@ class FeatureExtractorNetSpec(Exercise):
                     lambda s, c, x: F.relu(_head(s, _features(s, x)))),
             Mistake("your output is softmax(head(...)): return the head's raw output",
                     lambda s, c, x: _head(s, _features(s, x)).softmax(dim=1)),
+            Mistake("your output is log_softmax(head(...)): return the head's raw output",
+                    lambda s, c, x: _head(s, _features(s, x)).log_softmax(dim=1)),
         ]
 
 

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, randn
+from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, probe
 
 SIZES = (6, 8, 3)  # input_size, hidden_size, output_size: all different, so mixing them up changes shapes
 STEPS = 5  # T of every case that does not name its own
@@ -90,8 +90,16 @@ def _same_start(s: dict, x: torch.Tensor, h0: torch.Tensor | None):
 class UnrolledRNNSpec(Exercise):
     id = "exercise7"
     class_name = "UnrolledRNN"
-    forward_args = ("x",)  # h0 is optional
-    configs = (Config("default", SIZES),)
+    forward_args = ("x", "h0")  # h0 is optional
+    configs = (Config("default", SIZES), Config("small", (4, 5, 2)))
+    error_meanings = {
+        r"index (\d+) is out of bounds for dimension 1 with size (\d+)":
+            "your loop runs a fixed number of time steps, past this sequence's {1}: loop over "
+            "range(x.size(1)), the length of the sequence it is given",
+        r"input has inconsistent input_size|Expected hidden size|hidden0 has inconsistent":
+            "self.cell takes (input, hidden) in that order: self.cell(x[:, t], h) with x[:, t] [B, input_size] "
+            "and h [B, hidden_size]",
+    }
 
     def reference(self, config: Config) -> nn.Module:
         return RNNReference(*config.args)
@@ -107,11 +115,11 @@ class UnrolledRNNSpec(Exercise):
 
     def inputs(self, config: Config, batch: int, gen: torch.Generator, variant: Mapping) -> Inputs:
         input_size, hidden_size, _ = config.args
-        x = randn(gen, batch, variant.get("T", STEPS), input_size)
+        x = probe(gen, batch, variant.get("T", STEPS), input_size)
         given = variant.get("h0")
         if given is None:
             return Inputs((x,))
-        h0 = randn(gen, batch, hidden_size)
+        h0 = probe(gen, batch, hidden_size)
         return Inputs((x, h0)) if given == "positional" else Inputs((x,), {"h0": h0})
 
     def value_cases(self) -> list[CaseSpec]:
@@ -121,7 +129,12 @@ class UnrolledRNNSpec(Exercise):
                 CaseSpec("values/T1", variant={"T": 1}),
                 CaseSpec("values/T9", variant={"T": 9}),
                 CaseSpec("values/h0", variant={"T": 4, "h0": "positional"}),
-                CaseSpec("values/h0-keyword", variant={"T": 3, "h0": "keyword"})]
+                CaseSpec("values/h0-keyword", variant={"T": 3, "h0": "keyword"}),
+                CaseSpec("values/small", config="small")]
+
+    def grad_variants(self) -> list[Mapping]:
+        # h0 is a floating input of the contract: its gradient is checked, given either way
+        return [{}, {"T": 4, "h0": "positional"}, {"T": 3, "h0": "keyword"}]
 
     def calls_expected(self, case: CaseSpec) -> Mapping[str, tuple[int, ...]]:
         steps = case.variant.get("T", STEPS)

@@ -26,7 +26,7 @@ from torch import nn
 from grader.isolation.plain import error_text
 from grader.judging.checks import CheckDef, JudgeContext, Outcome, case_error
 from grader.judging.compare import mismatch
-from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, randn, spread_batchnorm
+from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, probe, spread_batchnorm
 
 DEFAULT = Config("default", kwargs={"in_features": 20, "hidden": 64, "out_features": 3, "p": 0.5})
 PROBE = Config("probe", kwargs={"in_features": 12, "hidden": 32, "out_features": 32, "p": 0.25})
@@ -54,6 +54,7 @@ class RegularizedMLPSpec(Exercise):
     configs = (DEFAULT, PROBE)
     name_map = {"fc1": "0", "bn": "1", "fc2": "4"}  # the reference is nn.Sequential(fc1, bn, ReLU, Dropout, fc2)
     expected_calls = {"fc1": (1,), "bn": (1,), "fc2": (1,)}
+    train_deterministic = False  # a hand-written dropout mask draws its own random numbers (see mode/train-dropout)
 
     def reference(self, config: Config) -> nn.Module:
         k = config.kwargs
@@ -64,7 +65,7 @@ class RegularizedMLPSpec(Exercise):
         return spread_batchnorm(model)
 
     def inputs(self, config: Config, batch: int, gen: torch.Generator, variant) -> Inputs:
-        return Inputs((randn(gen, batch, config.kwargs["in_features"]),))
+        return Inputs((probe(gen, batch, config.kwargs["in_features"]),))
 
     def mistakes(self) -> list[Mistake]:
         return [

@@ -1,10 +1,12 @@
 """exercise9: BasicBlock — the ResNet basic block, identity or downsample shortcut (production models).
 
-Two configs: stride 1 with the identity shortcut (the standard checks), and stride 2 with a
-downsample module, which the child builds itself from grader.isolation.constructors (modules cannot travel in
-the plan). The graded weights give every BatchNorm random statistics, so that in eval mode a
-skipped bn1 or bn2 changes the output. Calling torchvision's BasicBlock, as a module or through
-its code (a subclass, BasicBlock.forward(self, x)), is forbidden.
+Three configs: stride 1 with the identity shortcut (the standard checks), and a downsample
+shortcut with stride 2 and with stride 1 (changing only the channels), which the child builds itself
+from grader.isolation.constructors (modules cannot travel in the plan). The graded weights give every
+BatchNorm random statistics, so that in eval mode a skipped bn1 or bn2 changes the output. Calling
+torchvision's BasicBlock, as a module or through its code (a subclass, BasicBlock.forward(self, x)),
+is forbidden; the reference is its layers and forward written out (tests/test_references.py checks
+that the two agree), so that grading never imports torchvision.
 """
 
 from __future__ import annotations
@@ -14,13 +16,38 @@ import torch.nn.functional as F
 from torch import nn
 
 from grader.judging.checks import CheckDef, JudgeContext, Outcome, all_cases
-from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, randn, spread_batchnorm
+from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, probe, spread_batchnorm
 
 DOWNSAMPLE = "grader.isolation.constructors:downsample"
 STRIDE2 = Config("stride2", (8, 16), {"stride": 2, "downsample": {"__build__": DOWNSAMPLE,
                                                                  "args": [8, 16, 2]}})
-STRIDE2_CASE = CaseSpec("values/stride2", config=STRIDE2.name, stages=True)
+CHANNELS = Config("channels", (8, 12), {"downsample": {"__build__": DOWNSAMPLE, "args": [8, 12, 1]}})
+SHORTCUT_CASES = (CaseSpec("values/stride2", config=STRIDE2.name, stages=True),
+                  CaseSpec("values/channels", config=CHANNELS.name, stages=True))
 SIZE = 8  # input height and width
+
+
+class BasicBlockReference(nn.Module):
+    """torchvision.models.resnet.BasicBlock (groups 1, base width 64, dilation 1), layer for layer."""
+
+    def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = downsample
+        self.stride = stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = x
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        out += identity
+        return self.relu(out)
 
 
 def _bn(s: dict, name: str, t: torch.Tensor) -> torch.Tensor:
@@ -45,22 +72,20 @@ def _shortcut(s: dict, c: Config, x: torch.Tensor) -> torch.Tensor:
 class BasicBlockSpec(Exercise):
     id = "exercise9"
     class_name = "BasicBlock"
-    configs = (Config("default", (8, 8)), STRIDE2)
+    configs = (Config("default", (8, 8)), STRIDE2, CHANNELS)
     forbidden_modules = {"torchvision.models.resnet.BasicBlock": "write the block's forward yourself from its layers"}
     expected_calls = {"conv1": (1,), "bn1": (1,), "conv2": (1,), "bn2": (1,)}
 
     def reference(self, config: Config) -> nn.Module:
-        from torchvision.models.resnet import BasicBlock  # imported here: judging never needs it
-
         from grader.isolation.child import materialize
 
-        return spread_batchnorm(BasicBlock(*config.args, **materialize(dict(config.kwargs))))
+        return spread_batchnorm(BasicBlockReference(*config.args, **materialize(dict(config.kwargs))))
 
     def inputs(self, config: Config, batch: int, gen: torch.Generator, variant) -> Inputs:
-        return Inputs((randn(gen, batch, config.args[0], SIZE, SIZE),))
+        return Inputs((probe(gen, batch, config.args[0], SIZE, SIZE),))
 
     def value_cases(self) -> list[CaseSpec]:
-        return [CaseSpec("values/default", stages=True)]  # stride 2 has its own check, values/stride2
+        return [CaseSpec("values/default", stages=True)]  # the downsample shortcuts have their own check
 
     def mistakes(self) -> list[Mistake]:
         return [
@@ -83,20 +108,26 @@ class BasicBlockSpec(Exercise):
         ]
 
     def extra_checks(self) -> list[CheckDef]:
-        return [CheckDef("values/stride2", "values", ("values/reference",), (STRIDE2_CASE,), judge_stride2,
+        return [CheckDef("values/downsample", "values", ("values/reference",), SHORTCUT_CASES, judge_downsample,
                          "identity = x if self.downsample is None else self.downsample(x)")]
 
 
-def judge_stride2(ctx: JudgeContext) -> Outcome:
-    """The stride-2 block; when it raises (the default config passed), the shortcut is the likely cause."""
-    outcome = all_cases(ctx, [STRIDE2_CASE.id], "stride 2 with downsample")
-    if outcome.status == "fail" and ctx.obs(STRIDE2_CASE.id)["error"]:
-        inplanes, planes = STRIDE2.args
-        half = SIZE // STRIDE2.kwargs["stride"]
-        return Outcome.fail(f"{outcome.message}\nWith stride 2, out is [B, {planes}, {half}, {half}] but x is "
-                            f"[B, {inplanes}, {SIZE}, {SIZE}]: when self.downsample is not None the shortcut is "
-                            "self.downsample(x), not x")
-    return outcome
+def judge_downsample(ctx: JudgeContext) -> Outcome:
+    """The blocks with a downsample shortcut (stride 2, and stride 1 with more channels); when one raises
+    (the default config passed), the shortcut is the likely cause."""
+    for case in SHORTCUT_CASES:
+        outcome = all_cases(ctx, [case.id], "downsample shortcut")
+        if outcome.status == "fail" and ctx.obs(case.id)["error"]:
+            config = ctx.exercise.config(case.config)
+            (inplanes, planes), stride = config.args, config.kwargs.get("stride", 1)
+            side = SIZE // stride
+            block = config.describe(ctx.exercise.class_name)
+            return Outcome.fail(f"{outcome.message}\nWith {block}, out is [B, {planes}, {side}, {side}] but x is "
+                                f"[B, {inplanes}, {SIZE}, {SIZE}]: when self.downsample is not None the shortcut is "
+                                "self.downsample(x), not x")
+        if outcome.status == "fail":
+            return outcome
+    return Outcome.ok("the downsample shortcuts (stride 2, and stride 1 with more channels) match the reference")
 
 
 EXERCISE = BasicBlockSpec()

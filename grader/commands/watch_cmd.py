@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from grader.api import resolve_exercise
     from grader.commands.common import open_store
     from grader.grading import Grader, submission_paths
-    from grader.judging.prepare import reference_cache, resolve_device
+    from grader.judging.prepare import resolve_device
     from grader.watching import FileWatcher
 
     exercise_id = resolve_exercise(args.exercise)
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     console.print(f"preparing {exercise_id}…", style="dim")
     try:
-        with Grader(jobs=1, cache=reference_cache()) as grader:
+        with Grader(jobs=1) as grader:
             grader.prepared(exercise_id, device)  # before the first save: a broken exercise shows now
             def grade(store: ProgressStore) -> Report:
                 return grader.check(exercise_id, [args.file], device=device, store=store)[0]

@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from grader.isolation import system
+from grader.isolation import guard, system
 from grader.isolation.plain import describe_error, error_text
 from grader.isolation.runner import run_case
 
@@ -38,6 +38,7 @@ def isolate(job: dict) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a flood gets EFBIG errors, not a silent kill
     _read_inputs_now(job)
+    guard.hide(job.get("hidden", ()))  # as root: nothing this job starts can see what computes the answers
     null = os.open(os.devnull, os.O_RDONLY)
     out = os.open(job["output"], os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
     os.dup2(null, 0)
@@ -297,6 +298,7 @@ def run(job: dict) -> None:
     plan = torch.load(job["plan"], weights_only=True)
     frames = Frames(job["results"])
     path = job["file"]
+    guard.seal(job.get("hidden", ()))  # before the learner's first line runs
     cls, failure = load_class(path, plan["class_name"])
     if cls is None:
         frames.write({"kind": "load", "config": plan["configs"][0]["name"], **failure})

@@ -155,10 +155,12 @@ class DeviceEmulator(OpRecorder):
 
 
 def _to(value: Any, device: str | None, dtype: torch.dtype | None, requires_grad: bool = False) -> Any:
+    """A copy of the case's inputs for this call (cases may share them: one forward writing to its input
+    must not change another's), on `device` and in `dtype`."""
     def conv(t: Any) -> Any:
         if not isinstance(t, torch.Tensor):
             return t
-        t = t.to(device=device) if device else t
+        t = t.to(device=device) if device else t.clone()
         if dtype is not None and t.is_floating_point():
             t = t.to(dtype)
         if requires_grad and t.is_floating_point():
@@ -236,8 +238,11 @@ class FunctionRecorder:
             self.names.add(f"{frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}")
 
 
-def run_case(model: nn.Module, case: dict, learner_file: str | None = None) -> dict:
-    """Run `case` (a plan case, see grader.judging.prepare._wire) on `model`; return the raw observation."""
+def run_case(model: nn.Module, case: dict, learner_file: str | None = None, observe: bool = True) -> dict:
+    """Run `case` (a plan case, see grader.judging.prepare._wire) on `model`; return the raw observation.
+
+    With `observe` False (the reference, in the parent), only what the judge compares is recorded: the
+    output, its stages, gradients and buffers, not the ops, calls, purity and device evidence."""
     device, dtype = case.get("device"), case.get("dtype")
     emulated = device == "emulated"
     device = None if emulated else device
@@ -247,19 +252,13 @@ def run_case(model: nn.Module, case: dict, learner_file: str | None = None) -> d
     if torch_dtype is not None or device:
         model.to(device=device or None, dtype=torch_dtype)
     args = _to(case["args"], device, torch_dtype, requires_grad=wants_grad)
-    kwargs = _to(case.get("kwargs", {}), device, torch_dtype)
-    params, buffers = dict(model.named_parameters()), dict(model.named_buffers())
-    before_state = _snapshot({**params, **buffers})
+    kwargs = _to(case.get("kwargs", {}), device, torch_dtype, requires_grad=wants_grad)
+    params = dict(model.named_parameters())
     flat_inputs = [t for t in tree_flatten((args, kwargs))[0] if isinstance(t, torch.Tensor)]
-    before_inputs = _snapshot({str(i): t for i, t in enumerate(flat_inputs)})
-    calls = CallRecorder(model)
     stages = StageRecorder(model, flat_inputs) if case.get("stages") else None
-    classes = ModuleClassRecorder()
-    watched = {**params, **buffers, **{f"input {i}": t for i, t in enumerate(flat_inputs)}}
-    ops = (DeviceEmulator([*params.values(), *buffers.values(), *flat_inputs], watched) if emulated
-           else OpRecorder(watched))
-    functions = FunctionRecorder() if case.get("functions", True) else contextlib.nullcontext()
+    watch = Watch(model, case, flat_inputs) if observe else None
     obs: dict[str, Any] = {"id": case["id"], "error": None}
+    output = None
     try:
         if case.get("seed") is not None:
             torch.manual_seed(case["seed"])
@@ -267,35 +266,87 @@ def run_case(model: nn.Module, case: dict, learner_file: str | None = None) -> d
             output = exported_call(model, args, kwargs)
         else:
             # the stage recorder outside the op recorder: its own copies are not the learner's ops
-            with stages or contextlib.nullcontext(), ops, functions:
+            with stages or contextlib.nullcontext(), watch or contextlib.nullcontext():
                 output = model(*args, **kwargs)
         obs["output"] = plain(output)
-        if isinstance(ops, DeviceEmulator):
-            obs["off_device_outputs"] = sum(isinstance(t, torch.Tensor) and not ops.on_device(t)
-                                            for t in tree_flatten(output)[0])
+        if watch is not None:
+            obs.update(watch.outputs(output))
+        if case.get("repeat"):  # the same input again and again: the last answer must be the first
+            last = output
+            for _ in range(int(case["repeat"]) - 1):
+                last = model(*args, **kwargs)
+            obs["repeat_output"] = plain(last)
     except BaseException as err:  # the learner's code may raise anything, SystemExit included
         obs["error"] = describe_error(err, learner_file)
         if case.get("export"):  # torch.export's messages run to pages: keep the first paragraph
             obs["error"]["message"] = obs["error"]["message"].split("\n\n")[0][:600]
         output = None
     finally:
-        calls.remove()
-        classes.remove()
         if stages is not None:
             stages.remove()
-    obs.update(ops=sorted(ops.names), module_classes=sorted(classes.classes),
-               functions=sorted(getattr(functions, "names", ())), calls=calls.counts,
-               stages=stages.stages if stages is not None else [], device_violations=ops.device_violations)
-    obs["grad_set_in_forward"] = [n for n, p in params.items() if p.grad is not None]
-    state_now = {**dict(model.named_parameters()), **dict(model.named_buffers())}
-    obs["state_changed"] = sorted(set(_changed(before_state, state_now)) | (ops.written & set(before_state)))
-    obs["inputs_changed"] = _changed(before_inputs, {str(i): t for i, t in enumerate(flat_inputs)}) + \
-        sorted(n for n in ops.written if n.startswith("input "))
+        if watch is not None:
+            watch.remove()
+    obs["stages"] = stages.stages if stages is not None else []
+    if watch is not None:
+        obs.update(watch.report(model, params))
     obs["buffers_after"] = {n: plain(b) for n, b in model.named_buffers()}
     obs["param_names"] = sorted(params)
     if wants_grad and output is not None and obs["error"] is None:
-        obs.update(_gradients(output, case["cotangent"], params, args, learner_file))
+        obs.update(_gradients(output, case["cotangent"], params, (args, kwargs), learner_file))
     return obs
+
+
+class Watch:
+    """What the learner's forward does besides computing its output: the torch functions and module
+    classes it calls, how often each submodule runs, what it writes to (parameters, buffers, inputs,
+    `.grad`), what state it adds, and, on the emulated device, what it ties to the CPU."""
+
+    def __init__(self, model: nn.Module, case: dict, inputs: list[torch.Tensor]) -> None:
+        params, buffers = dict(model.named_parameters()), dict(model.named_buffers())
+        self.inputs = inputs
+        self.state_before = _snapshot({**params, **buffers})
+        self.names_before = set(model.state_dict())
+        self.inputs_before = _snapshot({str(i): t for i, t in enumerate(inputs)})
+        self.calls = CallRecorder(model)
+        self.classes = ModuleClassRecorder()
+        watched = {**params, **buffers, **{f"input {i}": t for i, t in enumerate(inputs)}}
+        self.ops = (DeviceEmulator([*params.values(), *buffers.values(), *inputs], watched)
+                    if case.get("device") == "emulated" else OpRecorder(watched))
+        self.functions = FunctionRecorder() if case.get("functions", True) else None
+
+    def __enter__(self) -> Watch:
+        self.ops.__enter__()
+        if self.functions is not None:
+            self.functions.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.functions is not None:
+            self.functions.__exit__(*exc)
+        self.ops.__exit__(*exc)
+
+    def outputs(self, output: Any) -> dict:
+        if not isinstance(self.ops, DeviceEmulator):
+            return {}
+        return {"off_device_outputs": sum(isinstance(t, torch.Tensor) and not self.ops.on_device(t)
+                                          for t in tree_flatten(output)[0])}
+
+    def remove(self) -> None:
+        self.calls.remove()
+        self.classes.remove()
+
+    def report(self, model: nn.Module, params: dict[str, nn.Parameter]) -> dict:
+        state_now = {**dict(model.named_parameters()), **dict(model.named_buffers())}
+        written = self.ops.written
+        return {"ops": sorted(self.ops.names), "module_classes": sorted(self.classes.classes),
+                "functions": sorted(self.functions.names if self.functions is not None else ()),
+                "calls": self.calls.counts, "device_violations": self.ops.device_violations,
+                "grad_set_in_forward": [n for n, p in params.items() if p.grad is not None],
+                "state_changed": sorted(set(_changed(self.state_before, state_now))
+                                        | (written & set(self.state_before))),
+                "state_added": sorted(set(model.state_dict()) - self.names_before),
+                "inputs_changed": _changed(self.inputs_before, {str(i): t for i, t in enumerate(self.inputs)})
+                + sorted(n for n in written if n.startswith("input "))}
 
 
 def exported_call(model: nn.Module, args: list, kwargs: dict) -> Any:
@@ -323,13 +374,15 @@ def exported_call(model: nn.Module, args: list, kwargs: dict) -> Any:
     return program.module()(*args, **kwargs)
 
 
-def _gradients(output: Any, cotangent: Any, params: dict[str, nn.Parameter], args: Any,
+def _gradients(output: Any, cotangent: Any, params: dict[str, nn.Parameter], inputs: tuple[list, dict],
                learner_file: str | None) -> dict:
-    """Gradients of <output, cotangent> with respect to every parameter and every float input."""
+    """Gradients of <output, cotangent> with respect to every parameter and every floating input, named
+    '#i' (the i-th positional argument) or by keyword."""
     # outputs and cotangents paired by path (dict key, index): a dict's key order does not matter
     outs = {p: t for p, t in tree_flatten_with_path(output)[0] if isinstance(t, torch.Tensor)}
     cots = {p: c for p, c in tree_flatten_with_path(cotangent)[0] if isinstance(c, torch.Tensor)}
-    inputs = [t for t in tree_flatten(args)[0] if isinstance(t, torch.Tensor) and t.requires_grad]
+    named = [(_input_name(path), t) for path, t in tree_flatten_with_path(inputs)[0]
+             if isinstance(t, torch.Tensor) and t.requires_grad]
     if outs.keys() != cots.keys() or any(outs[p].shape != c.shape for p, c in cots.items()):
         return {"grad_error": {"type": "ShapeMismatch", "message": "output shape differs from the reference",
                                "where": ""}}
@@ -341,9 +394,15 @@ def _gradients(output: Any, cotangent: Any, params: dict[str, nn.Parameter], arg
         loss = torch.stack([(o * c).sum() for o, c in pairs]).sum()
         # a parameter forward froze (requires_grad_(False)) gets no gradient: reported as None, not an error
         names = [n for n, p in params.items() if p.requires_grad]
-        grads = torch.autograd.grad(loss, [params[n] for n in names] + inputs, allow_unused=True)
+        grads = torch.autograd.grad(loss, [params[n] for n in names] + [t for _, t in named], allow_unused=True)
     except BaseException as err:
         return {"grad_error": describe_error(err, learner_file)}
     found = dict(zip(names, grads, strict=False))
     return {"param_grads": {n: plain(found.get(n)) for n in params},
-            "input_grads": [plain(g) for g in grads[len(names):]]}
+            "input_grads": [plain(g) for g in grads[len(names):]], "input_names": [n for n, _ in named]}
+
+
+def _input_name(path: tuple) -> str:
+    """'#0' for the first positional argument, 'h0' for the keyword h0 (a pytree path into (args, kwargs))."""
+    where = path[1]
+    return f"#{where.idx}" if path[0].idx == 0 else str(where.key)

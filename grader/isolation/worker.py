@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -92,25 +92,28 @@ class Zygote:
         self.ready, self.uid = True, message.get("uid")
 
     def run(self, plan_path: Path, limits: Limits, device: str, file: Path,
-            on_frame: Callable[[dict], None] | None = None, warm: tuple[str, ...] = ()) -> ChildOutcome:
+            on_frame: Callable[[dict], None] | None = None, warm: tuple[str, ...] = (),
+            hidden: Sequence[str] = ()) -> ChildOutcome:
         """Run one job in a fresh child; always returns, whatever the child did.
         `on_frame` is handed each result frame while the child runs (e.g. a training epoch);
-        `warm` names costly first uses the zygote should pay once before forking (e.g. "export")."""
+        `warm` names costly first uses the zygote should pay once before forking (e.g. "export");
+        `hidden` names the folders the child must not see (grader.isolation.guard)."""
         self.wait_ready()
         work = Path(tempfile.mkdtemp(prefix="job-", dir=self.jobs_root))
         work.chmod(0o711)  # a child running as a uid of its own reaches its own folders here, and lists nothing
         try:
-            return self._run_in(work, plan_path, limits, device, file, on_frame, warm)
+            return self._run_in(work, plan_path, limits, device, file, on_frame, warm, hidden)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
     def _run_in(self, work: Path, plan_path: Path, limits: Limits, device: str, file: Path,
-                on_frame: Callable[[dict], None] | None = None, warm: tuple[str, ...] = ()) -> ChildOutcome:
+                on_frame: Callable[[dict], None] | None = None, warm: tuple[str, ...] = (),
+                hidden: Sequence[str] = ()) -> ChildOutcome:
         (work / "results").mkdir()
         (work / "scratch").mkdir()
         job = {"plan": str(plan_path), "file": str(file), "results": str(work / "results"),
                "output": str(work / "output.txt"), "scratch": str(work / "scratch"), "limits": limits.to_wire(),
-               "device": device, "warm": list(warm)}
+               "device": device, "warm": list(warm), "hidden": list(hidden)}
         outcome = ChildOutcome()
         try:
             self._stdin.write(json.dumps(job) + "\n")

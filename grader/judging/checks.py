@@ -15,7 +15,8 @@ import torch
 
 from grader.isolation.plain import error_text
 from grader.judging.compare import mismatch, non_finite, structure, wrong_types
-from grader.judging.spec import CaseSpec, Exercise
+from grader.judging.explain import meaning
+from grader.judging.spec import FLOAT64_TOLERANCE, LOW_PRECISION_TOLERANCES, CaseSpec, Exercise
 from grader.judging.stages import first_divergence, match_stages
 from grader.report import Status
 
@@ -78,18 +79,29 @@ class JudgeContext:
 
     @property
     def tolerance(self) -> dict[str, float | None]:
+        """The tolerance of float32 cases: assert_close's own, unless the exercise or the device (CUDA
+        kernels sum in other orders) needs a wider one."""
         if self.device == "cuda":
             return {"rtol": 1e-4, "atol": 1e-4}
         ex = self.exercise
         return {"rtol": ex.rtol, "atol": ex.atol} if ex.rtol is not None else {"rtol": None, "atol": None}
 
     def tolerance_for(self, case_id: str) -> dict[str, float | None]:
-        """The case's dtype's own tolerance where the exercise sets one, else `tolerance`."""
+        """The case's dtype's tolerance: the exercise's own for that dtype, else float64's (tight: the
+        same function computed in float32 fails) or a low precision's, else `tolerance`."""
         dtype = self.cases[case_id].dtype
-        if dtype is not None and dtype in self.exercise.dtype_tolerances:
-            rtol, atol = self.exercise.dtype_tolerances[dtype]
+        own = {**LOW_PRECISION_TOLERANCES, "float64": FLOAT64_TOLERANCE, **self.exercise.dtype_tolerances}
+        if dtype is not None and dtype in own:
+            rtol, atol = own[dtype]
             return {"rtol": rtol, "atol": atol}
         return self.tolerance
+
+    def matches(self, case_id: str) -> bool:
+        """Whether the learner's output for `case_id` matches the reference (a case that never ran does not)."""
+        obs = self.learner.get(case_id)
+        if obs is None or obs["error"]:
+            return False
+        return mismatch(obs["output"], self.reference[case_id]["output"], **self.tolerance_for(case_id)) is None
 
 
 # --- comparing one case --------------------------------------------------------------------
@@ -99,8 +111,7 @@ def case_error(ctx: JudgeContext, case_id: str, finite: bool = True) -> Outcome 
     `finite` is False) NaN/Inf."""
     obs = ctx.obs(case_id)
     if obs["error"]:
-        err = obs["error"]
-        return Outcome.fail(f"forward raised {error_text(err)}")
+        return Outcome.fail(raised(ctx, obs["error"]))
     bad = ", ".join(dict.fromkeys(wrong_types(obs["output"])))
     if bad:
         output = obs["output"]
@@ -109,13 +120,36 @@ def case_error(ctx: JudgeContext, case_id: str, finite: bool = True) -> Outcome 
         return Outcome.fail(f"forward returned {holder}{bad}; expected {structure(ctx.reference[case_id]['output'])}",
                             "return plain torch tensors (not numpy arrays, lists, Python numbers or tensor subclasses)")
     if finite and non_finite(obs["output"]) and not non_finite(ctx.reference[case_id]["output"]):
-        return Outcome.fail("your output contains NaN or Inf where the reference's is finite",
+        dtype = ctx.cases[case_id].dtype
+        why = (f"Most likely: an overflow in {dtype}, which holds values only up to "
+               f"{'65504' if dtype == 'float16' else 'about 3e38, with 8 bits of precision'}: an exp of large "
+               "values, a square or a big sum; subtract the max before exp (or use softmax)\n"
+               if dtype in ("float16", "bfloat16") else "")
+        return Outcome.fail(f"{why}your output contains NaN or Inf where the reference's is finite",
                             "look for a division by zero, log of zero or an overflow")
     return None
 
 
+def raised(ctx: JudgeContext, error: dict, what: str = "forward raised") -> str:
+    """'Most likely: <what the error means>' (when known), then the error itself."""
+    known = meaning(error.get("message", ""), ctx.exercise.error_meanings)
+    return (f"Most likely: {known}\n" if known else "") + f"{what} {error_text(error)}"
+
+
 def diagnose(ctx: JudgeContext, case_id: str) -> str:
-    """The named mistake the learner's output matches, else where it first diverges."""
+    """The named mistake the learner's output matches; else what other cases show about it (a config or
+    input it fails for while others pass, samples that mix, parameters left out) and where it first
+    diverges."""
+    named = named_mistake(ctx, case_id)
+    if named:
+        return "Most likely: " + named
+    found = evidence(ctx, case_id)
+    where = divergence(ctx, case_id)
+    return "\n".join(part for part in (f"Most likely: {found}" if found else "", where) if part)
+
+
+def named_mistake(ctx: JudgeContext, case_id: str) -> str | None:
+    """The message of the exercise's first known mistake whose output the learner's matches."""
     case, tol = ctx.cases[case_id], ctx.tolerance_for(case_id)
     actual = ctx.obs(case_id)["output"]
     inputs = ctx.inputs[case_id]
@@ -131,11 +165,90 @@ def diagnose(ctx: JudgeContext, case_id: str) -> str:
         except Exception:  # noqa: BLE001 - a mistake that does not apply to these inputs just doesn't match
             continue
         if mismatch(actual, guess, **tol) is None:
-            return "Most likely: " + mistake.message
+            return mistake.message
+    return None
+
+
+def divergence(ctx: JudgeContext, case_id: str) -> str:
+    """'Where: ...', the first stage at which the learner's data departs from the reference's, or ''."""
+    tol = ctx.tolerance_for(case_id)
     learner, reference = ctx.obs(case_id).get("stages", []), ctx.reference[case_id].get("stages", [])
     matches = match_stages(ctx.exercise, learner, reference, tol["rtol"], tol["atol"])
     where = first_divergence(ctx.exercise, learner, reference, matches, tol["rtol"], tol["atol"])
     return f"Where: {where['message']}" if where else ""
+
+
+def evidence(ctx: JudgeContext, case_id: str) -> str | None:
+    """What the other cases tell about a mismatch in `case_id`, most specific first: a config or an input
+    it fails for while another passes, samples of a batch that mix, parameters that get no gradient."""
+    case = ctx.cases[case_id]
+    obs = ctx.learner.get(case_id)
+    if case.dtype == "float64" and obs is not None and not obs["error"] and \
+            mismatch(obs["output"], ctx.reference[case_id]["output"], rtol=1e-4, atol=1e-5) is None:
+        return ("part of forward computes in float32 (a tensor created without dtype=x.dtype, a table built "
+                "in float32 then cast, a .float()): the output is right only to float32's precision, where a "
+                "float64 input must give float64's. Create every tensor in x's dtype")
+    if case_id != MAIN and not case.dtype and MAIN in ctx.cases and ctx.matches(MAIN):
+        main, name = ctx.cases[MAIN], ctx.exercise.class_name
+        if case.config != main.config:
+            return (f"your forward is right for {ctx.exercise.config(main.config).describe(name)} but not for "
+                    f"{ctx.exercise.config(case.config).describe(name)}: something in forward is fixed to the "
+                    "first one's sizes or settings instead of read from self or from the input")
+        return (f"your forward is right for {describe(main)} but not for {describe(case)}: something in forward "
+                "is fixed to one input (a size written in, a loop of fixed length, a table or mask built once and "
+                "kept, or a shortcut that holds only for some values)")
+    mixing = mixed_sample(ctx)
+    if mixing is not None:
+        return mixing
+    unused = unused_parameters(ctx)
+    if unused:
+        return (f"{', '.join(unused)} get{'s' if len(unused) == 1 else ''} no gradient: "
+                f"{'it takes' if len(unused) == 1 else 'they take'} no part in your output. Is a layer skipped, or "
+                "its result overwritten or cut off (.detach(), .data, torch.no_grad())?")
+    return None
+
+
+MAIN = "values/default"
+LARGE = "batch/size-large"
+
+
+def mixed_sample(ctx: JudgeContext) -> str | None:
+    """'samples mix: ...' when a sample of the large batch, run alone, gives another output than inside it."""
+    from torch.utils._pytree import tree_map
+
+    big = ctx.learner.get(LARGE)
+    if big is None or big["error"]:
+        return None
+    rows = [c for c in ctx.cases.values() if c.variant.get("slice_of") == LARGE]
+    for row in rows:
+        obs = ctx.learner.get(row.id)
+        if obs is None or obs["error"]:
+            continue
+        i = row.variant["index"]
+        try:
+            expected = tree_map(lambda t, i=i: t[i:i + 1], big["output"])
+        except (IndexError, TypeError):
+            return None
+        if mismatch(obs["output"], expected, **ctx.tolerance) is not None:
+            return (f"samples of a batch mix: sample {i} alone gives another output than inside a batch of "
+                    f"{ctx.cases[LARGE].batch}. Every step must treat each sample on its own (no statistic, "
+                    "softmax or reshape across dim 0)")
+    return None
+
+
+GRAD = "grad/main"
+
+
+def unused_parameters(ctx: JudgeContext) -> list[str]:
+    """Parameters with a gradient in the reference but none (or zero) in the learner's grad case."""
+    import torch
+
+    obs, ref = ctx.learner.get(GRAD), ctx.reference.get(GRAD)
+    if obs is None or ref is None or obs["error"] or obs.get("grad_error") or "param_grads" not in obs:
+        return []
+    expected = ctx.exercise.to_learner_tensors(ref["param_grads"])
+    used = {n for n, g in expected.items() if isinstance(g, torch.Tensor) and bool(g.abs().sum() > 0)}
+    return [n for n, g in obs["param_grads"].items() if n in used and (g is None or not bool(g.abs().sum() > 0))]
 
 
 def _cast(value: Any, dtype: str | None) -> Any:
@@ -165,11 +278,11 @@ def all_cases(ctx: JudgeContext, case_ids: list[str], what: str) -> Outcome:
     for case_id in case_ids:
         outcome = compare_case(ctx, case_id)
         if outcome.status != "pass":
-            return Outcome.fail(f"{_describe(ctx.cases[case_id])}: {outcome.message}", outcome.hint)
+            return Outcome.fail(f"{describe(ctx.cases[case_id])}: {outcome.message}", outcome.hint)
     return Outcome.ok(f"{what}: {len(case_ids)} case(s) match the reference")
 
 
-def _describe(case: CaseSpec) -> str:
+def describe(case: CaseSpec) -> str:
     parts = [f"batch {case.batch}"]
     if case.config != "default":
         parts.insert(0, f"config {case.config}")

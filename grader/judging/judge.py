@@ -20,7 +20,8 @@ def judge(prep: Prepared, file_label: str, outcome: ChildOutcome, duration_s: fl
         learner = {k: o for k, o in learner.items() if not is_memory_error(o.get("error"))}
         loads = {k: {**f, "error": f"{limit} ({f['error']})"} if is_memory_error(f) else f for k, f in loads.items()}
     ctx = JudgeContext(prep.exercise, prep.device, prep.cases, prep.reference, learner, loads, prep.states,
-                       prep.inputs, child_failure=limit or crash, extra={"crash": crash, "limit": limit})
+                       prep.inputs, child_failure=limit or crash,
+                       extra={"crash": crash, "limit": limit, "unsupported": prep.unsupported})
     results: dict[str, CheckResult] = {}
     for check in prep.checks:
         blocked = next((d for d in check.depends if results[d].status != "pass"), None)

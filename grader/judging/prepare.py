@@ -1,17 +1,22 @@
-"""Preparing an exercise to judge submissions: its checks and cases, seeded inputs, the reference's
-weights (under the learner's names) and the reference's own observations, and the child's plan.
+"""Preparing an exercise to judge submissions: its checks and cases, the run's probes (inputs, batch
+sizes, seeds, gradient probes), the reference's weights (under the learner's names) and its own
+observations of those probes, the child's plan, and the folders the child must not see.
 
-Single checks keep what they prepare in a cache (keyed by the grader's and the spec's source and
-torch's version); a batch always prepares afresh, so that no submission can touch what the next
-is judged by.
+Every preparation draws its probes from a fresh secret that never leaves this process: the child
+receives inputs, never a seed, so it can neither predict a probe nor tell one from any other input,
+and no answer can be computed ahead of the run. The reference is rebuilt each time (from torch alone,
+a few milliseconds) and run on the probes; the weights, which do not depend on the secret, are seeded
+by the config's name, as the learner's stub expects nothing of them. A Grader keeps what it prepared
+for later checks (watch, batches): its children all see the same probes, which none can report back.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
-import sys
-from dataclasses import dataclass, replace
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +24,46 @@ from grader.errors import UsageError
 from grader.isolation.protocol import Limits
 
 if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
     from grader.judging.checks import CheckDef
-    from grader.judging.spec import CaseSpec, Exercise
+    from grader.judging.spec import CaseSpec, Exercise, Inputs
+
+REDRAWS = 50  # attempts at inputs the exercise calls well posed before giving up (a spec error)
 
 
 def case_seed(case_id: str) -> int:
+    """A public seed derived from a name: the weights of a config, traces and training runs."""
     return int.from_bytes(hashlib.sha256(case_id.encode()).digest()[:4], "little")
+
+
+class Secret:
+    """The run's secret and everything drawn from it: generators keyed by name, batch sizes, seeds."""
+
+    def __init__(self, value: int | None = None) -> None:
+        self._value = secrets.randbits(64) if value is None else value
+
+    def number(self, key: str) -> int:
+        digest = hashlib.sha256(f"{self._value}/{key}".encode()).digest()
+        return int.from_bytes(digest[:8], "little") >> 1  # 63 bits: torch seeds are signed
+
+    def generator(self, key: str) -> torch.Generator:
+        import torch
+
+        return torch.Generator().manual_seed(self.number(key))
+
+    def batches(self) -> dict[int, int]:
+        """Batch role (spec.MAIN_BATCH, ...) -> this run's size: different from each other and from the
+        edge sizes."""
+        from grader.judging.spec import DRAWN_BATCHES, EDGE_BATCHES, LARGE_BATCH, MAIN_BATCH, SMALL_BATCH
+
+        taken, sizes = set(EDGE_BATCHES), {}
+        for role, name in ((MAIN_BATCH, "main"), (SMALL_BATCH, "small"), (LARGE_BATCH, "large")):
+            choices = [b for b in DRAWN_BATCHES[name] if b not in taken]
+            sizes[role] = choices[self.number(f"batch/{name}") % len(choices)]
+            taken.add(sizes[role])
+        return sizes
 
 
 @dataclass
@@ -34,12 +73,14 @@ class Prepared:
     exercise: Exercise
     device: str
     checks: list[CheckDef]
-    cases: dict[str, CaseSpec]
+    cases: dict[str, CaseSpec]  # as run: batch sizes, row indices and seeds of this run
     inputs: dict[str, Any]
     states: dict[str, dict]
     reference: dict[str, dict]
     plan_path: Path
     limits: Limits
+    hidden: list[str] = field(default_factory=list)  # folders the child must not see (see hidden_folders)
+    unsupported: dict[str, str] = field(default_factory=dict)  # dtype -> why this device cannot run it
 
 
 def resolve_device(device: str) -> str:
@@ -65,13 +106,8 @@ def exercise_limits(exercise_id: str) -> Limits:
 
 
 def prepare(exercise_id: str, device: str, workdir: Path, limits: Limits | None = None,
-            cache: Path | None = None) -> Prepared:
-    """Build cases, inputs, weights and the reference's observations; write the child's plan.
-
-    With `cache`, the weights, the plan and the reference's observations are kept there between
-    runs (keyed by the grader's source and torch's version), so that a cold `grader check` does
-    not rebuild the reference: it is computed by this side only, once.
-    """
+            secret: Secret | None = None) -> Prepared:
+    """Build the cases, draw this run's probes, run the reference on them and write the child's plan."""
     import torch
 
     # this side computes and compares small tensors: one thread is fastest, and with several
@@ -81,144 +117,175 @@ def prepare(exercise_id: str, device: str, workdir: Path, limits: Limits | None 
     from grader.judging.standard import exercise_checks
 
     ex = registry.load(exercise_id)
+    secret = secret or Secret()
     checks = exercise_checks(ex)
-    cases = {c.id: c for check in checks for c in check.cases}
-    if device == "cuda":  # every case runs on the GPU; the reference stays on the CPU
-        cases = {k: (c if c.device == "emulated" else _on(c, "cuda")) for k, c in cases.items()}
-    inputs = {cid: _inputs(ex, c, cases) for cid, c in cases.items()}
-    key = f"{ex.id}-{device}-{cache_key(registry.spec_files()[ex.id])}"
-    cached, cached_plan = (cache / f"{key}.pt", cache / f"{key}.plan.pt") if cache else (None, None)
-    saved = _read_cache(cached, cached_plan) if cached and cached_plan else None
-    if saved is not None and cached_plan is not None:
-        plan_path = cached_plan
-        states, reference = saved["states"], saved["reference"]
-    else:
-        states, reference, plan = _reference_and_plan(ex, cases, inputs)
-        plan_path = workdir / f"{key}.plan.pt"
-        torch.save(plan, plan_path)
-        if cached and cached_plan:
-            try:
-                _save_atomically({"states": states, "reference": reference}, cached, plan_path, cached_plan)
-            except OSError as err:  # an unusable cache costs speed next time, never the grade
-                print(f"notice: cannot write the reference cache in {cache} ({err.strerror or err}); "
-                      "set FORWARDLAB_CACHE_DIR to a writable folder", file=sys.stderr)
-    return Prepared(ex, device, checks, cases, inputs, states, reference, plan_path, limits or exercise_limits(ex.id))
-
-
-def _read_cache(cached: Path, plan: Path) -> dict | None:
-    """The cached weights and reference observations, or None when missing or unreadable (then they
-    are computed again and the cache rewritten: a damaged cache costs time, never a grade)."""
-    import torch
-
-    if not (cached.is_file() and plan.is_file()):
-        return None
-    try:
-        saved = torch.load(cached, weights_only=True)
-    except Exception:  # noqa: BLE001 - truncated, corrupt or from an incompatible torch
-        return None
-    return saved if isinstance(saved, dict) and {"states", "reference"} <= saved.keys() else None
-
-
-def cache_key(spec_file: Path) -> str:
-    """Changes whenever the grader's code, the exercise's spec or torch's version does."""
-    import torch
-
-    digest = hashlib.sha256(torch.__version__.encode())
-    for path in [*sorted(Path(__file__).parents[1].rglob("*.py")), spec_file]:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _save_atomically(data: dict, target: Path, plan_src: Path, plan_target: Path) -> None:
-    import shutil
-
-    import torch
-
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = target.with_suffix(".tmp")
-    torch.save(data, tmp)
-    shutil.copyfile(plan_src, plan_target.with_suffix(".tmp"))
-    plan_target.with_suffix(".tmp").replace(plan_target)
-    tmp.replace(target)
-
-
-def _reference_and_plan(ex, cases: dict, inputs: dict) -> tuple[dict, dict, dict]:
-    """The reference's weights (under learner names), its observation of every case, and the child's plan."""
-    import torch
-
-    from grader.isolation.runner import run_case
-
-    refs, states = {}, {}
+    cases = resolve_cases({c.id: c for check in checks for c in check.cases}, secret, device)
+    refs: dict[str, nn.Module] = {}
     for config in ex.configs:
-        torch.manual_seed(case_seed(config.name))
+        torch.random.default_generator.manual_seed(case_seed(config.name))  # the CPU's: no CUDA set-up
         refs[config.name] = ex.reference(config).eval()
-        states[config.name] = ex.learner_state(refs[config.name])
-    wire, reference = [], {}
-    for cid, case in cases.items():
-        w = _wire(case, inputs[cid], record_functions=bool(ex.forbidden_modules))
-        # the reference runs on the CPU and eagerly: only the learner's forward is exported
-        ref_case = {**w, "device": None if case.device == "cuda" else case.device, "export": False}
-        if case.grad:
-            probe = run_case(copy.deepcopy(refs[case.config]), ref_case)
-            gen = torch.Generator().manual_seed(case_seed(cid + "/cotangent"))
-            w["cotangent"] = ref_case["cotangent"] = _cotangent(probe["output"], gen)
-        reference[cid] = run_case(copy.deepcopy(refs[case.config]), ref_case)
-        if reference[cid]["error"]:
-            raise RuntimeError(f"reference failed on {cid}: {reference[cid]['error']}")
-        wire.append(w)
+    states = {name: ex.learner_state(ref) for name, ref in refs.items()}
+    inputs = draw_inputs(ex, cases, refs, secret)
+    unsupported = {dt: why for dt in {c.dtype for c in cases.values() if c.dtype}
+                   if (why := _unsupported(dt, device))}
+    cases = {k: c for k, c in cases.items() if c.dtype not in unsupported}
+    reference, wire = observe_reference(ex, cases, inputs, refs, secret)
     plan = {"class_name": ex.class_name, "forward_args": list(ex.forward_args),
             "configs": [{"name": c.name, "args": list(c.args), "kwargs": dict(c.kwargs)} for c in ex.configs],
             "states": states, "cases": wire}
-    return states, reference, plan
+    plan_path = workdir / f"{ex.id}-{device}-{secrets.token_hex(4)}.plan.pt"
+    torch.save(plan, plan_path)
+    return Prepared(ex, device, checks, cases, inputs, states, reference, plan_path,
+                    limits or exercise_limits(ex.id), hidden_folders(), unsupported)
 
 
-def _on(case: CaseSpec, device: str) -> CaseSpec:
-    return replace(case, device=device)
+def resolve_cases(declared: dict[str, CaseSpec], secret: Secret, device: str) -> dict[str, CaseSpec]:
+    """The declared cases as this run makes them: drawn batch sizes, rows spread over the large batch,
+    secret seeds, a secret number of repeated calls, and on CUDA every case on the GPU."""
+    from grader.judging.spec import ROWS
+
+    sizes = secret.batches()
+    out = {}
+    for cid, case in declared.items():
+        batch = sizes.get(case.batch, case.batch)
+        variant = dict(case.variant)
+        if "slice_of" in variant:  # a row: spread the nominal indices 0..ROWS-1 over the source's batch
+            rows = sizes.get(declared[variant["slice_of"]].batch, declared[variant["slice_of"]].batch)
+            variant["index"] = round(variant["index"] * (rows - 1) / max(1, ROWS - 1))
+        seed = None if case.seed is None else secret.number(f"seed/{case.seed}")
+        repeat = 0 if not case.repeat else case.repeat + secret.number("repeat") % (2 * case.repeat)
+        moved = "cuda" if device == "cuda" and case.device != "emulated" else case.device
+        out[cid] = replace(case, batch=batch, variant=variant, seed=seed, repeat=repeat, device=moved)
+    return out
 
 
-def _inputs(ex, case, cases):
-    """Seeded inputs; a 'row' case takes one sample of another case's batch."""
+def draw_inputs(ex: Exercise, cases: Mapping[str, CaseSpec], refs: Mapping[str, nn.Module],
+                secret: Secret) -> dict[str, Inputs]:
+    """Each case's inputs, from the secret; cases that ask for the same config, batch and variant get
+    the same inputs, and a row case one sample of its source's."""
     import torch
     from torch.utils._pytree import tree_map
 
-    from grader.judging.spec import Inputs
+    from grader.judging.spec import Inputs, SpecError
 
-    source = case.variant.get("slice_of")
-    if source:
-        whole = _inputs(ex, cases[source], cases)
-        i = case.variant["index"]
-        cut = lambda t: t[i:i + 1] if isinstance(t, torch.Tensor) else t  # noqa: E731
-        return Inputs(tree_map(cut, whole.args), tree_map(cut, dict(whole.kwargs)))
-    gen = torch.Generator().manual_seed(case_seed(f"{case.config}/{case.batch}/{sorted(case.variant.items())}"))
-    return ex.inputs(ex.config(case.config), case.batch, gen, case.variant)
+    drawn: dict[str, Inputs] = {}
+    out: dict[str, Inputs] = {}
+    for cid, case in sorted(cases.items(), key=lambda item: "slice_of" in item[1].variant):
+        source = case.variant.get("slice_of")
+        if source:
+            whole, i = out[source], case.variant["index"]
+            cut = lambda t, i=i: t[i:i + 1] if isinstance(t, torch.Tensor) else t  # noqa: E731
+            out[cid] = Inputs(tree_map(cut, whole.args), tree_map(cut, dict(whole.kwargs)))
+            continue
+        key = f"{case.config}/{case.batch}/{sorted(case.variant.items())}/{case.dtype}"
+        if key not in drawn:
+            gen, config = secret.generator(f"inputs/{key}"), ex.config(case.config)
+            for _ in range(REDRAWS):
+                drawn[key] = ex.inputs(config, case.batch, gen, case.variant)
+                if ex.well_posed(refs[case.config], drawn[key], case.dtype):
+                    break
+            else:
+                raise SpecError(f"{ex.id}: no well-posed inputs for {cid} in {REDRAWS} draws")
+        out[cid] = drawn[key]
+    return out
 
 
-def _wire(case, inputs, record_functions: bool) -> dict:
+def _unsupported(dtype: str, device: str) -> str | None:
+    """Why `device` cannot compute in `dtype`, or None (float16 is missing on some CPUs' builds)."""
+    import torch
+
+    target = getattr(torch, dtype)
+    try:
+        a = torch.ones(2, 3, 4, 4, dtype=target, device=device)
+        torch.nn.functional.conv2d(a, torch.ones(3, 3, 1, 1, dtype=target, device=device)).sum().item()
+        (a.flatten(1) @ a.flatten(1).T).softmax(-1).sum().item()
+    except (RuntimeError, NotImplementedError, TypeError) as err:
+        return f"{dtype} is not supported on {device} here ({str(err).splitlines()[0][:120]})"
+    return None
+
+
+def observe_reference(ex: Exercise, cases: Mapping[str, CaseSpec], inputs: Mapping[str, Inputs],
+                      refs: Mapping[str, nn.Module], secret: Secret) -> tuple[dict[str, dict], list[dict]]:
+    """The reference's observation of every case, and the cases as the child receives them (with a
+    secret gradient probe where a case asks for gradients)."""
+    from grader.isolation.runner import run_case
+    from grader.judging.spec import LOW_PRECISION
+
+    wire, reference = [], {}
+    for cid, case in cases.items():
+        w = _wire(case, inputs[cid], record_functions=bool(ex.forbidden_modules))
+        # the reference runs on the CPU and eagerly: only the learner's forward is moved or exported
+        ref_case = {**w, "device": None if case.device == "cuda" else case.device, "export": False, "repeat": 0}
+        model = refs[case.config]
+        if case.dtype in LOW_PRECISION:  # the exact answer, rounded once: what every correct forward is close to
+            ref_case, model = _exact(ref_case, model, case.dtype)
+        elif case.train or case.dtype:  # a forward that changes the model (buffers, dtype) runs on a copy
+            model = copy.deepcopy(model)
+        if case.grad:
+            probe = run_case(model, {**ref_case, "stages": False}, observe=False)
+            w["cotangent"] = ref_case["cotangent"] = _cotangent(probe["output"], secret.generator(f"cotangent/{cid}"))
+            if case.train:
+                model = copy.deepcopy(refs[case.config])
+        observed = run_case(model, ref_case, observe=False)
+        if observed["error"]:
+            raise RuntimeError(f"reference failed on {cid}: {observed['error']}")
+        if case.dtype in LOW_PRECISION:
+            observed["output"] = _cast(observed["output"], case.dtype)
+        reference[cid] = observed
+        wire.append(w)
+    return reference, wire
+
+
+def _exact(case: dict, model: nn.Module, dtype: str) -> tuple[dict, nn.Module]:
+    """`case` and `model` in float64, with the inputs and weights first rounded to `dtype` (what the
+    learner's model holds), so that the output is exact up to one final rounding."""
+    exact = copy.deepcopy(model).to(_dtype(dtype)).double()
+    return {**case, "dtype": "float64", "args": _cast(_cast(case["args"], dtype), "float64"),
+            "kwargs": _cast(_cast(case["kwargs"], dtype), "float64")}, exact
+
+
+def _dtype(name: str) -> torch.dtype:
+    import torch
+
+    return getattr(torch, name)
+
+
+def _cast(value: Any, dtype: str) -> Any:
+    import torch
+    from torch.utils._pytree import tree_map
+
+    target = _dtype(dtype)
+    return tree_map(lambda t: t.to(target) if isinstance(t, torch.Tensor) and t.is_floating_point() else t, value)
+
+
+def _wire(case: CaseSpec, inputs: Inputs, record_functions: bool) -> dict:
     """A case as the child receives it. Recording every Python function called (how a forbidden
     module's code run without calling the module is caught) costs time: only where modules are forbidden."""
     return {"id": case.id, "config": case.config, "args": list(inputs.args), "kwargs": dict(inputs.kwargs),
             "train": case.train, "seed": case.seed, "dtype": case.dtype, "device": case.device,
-            "stages": case.stages, "export": case.export, "functions": record_functions, "cotangent": None}
+            "stages": case.stages, "export": case.export, "repeat": case.repeat, "functions": record_functions,
+            "cotangent": None}
 
 
-def _cotangent(output, gen):
+def _cotangent(output: Any, gen: torch.Generator) -> Any:
     import torch
     from torch.utils._pytree import tree_map
 
     def draw(t: Any) -> Any:
-        return torch.randn(t.shape, generator=gen) if isinstance(t, torch.Tensor) and t.is_floating_point() else None
+        if not (isinstance(t, torch.Tensor) and t.is_floating_point()):
+            return None
+        return torch.randn(t.shape, generator=gen).to(t.dtype)
 
     return tree_map(draw, output)
 
 
-def reference_cache() -> Path | None:
-    """Where single checks keep prepared references: $FORWARDLAB_CACHE_DIR, else the user cache dir."""
-    import os
+def hidden_folders() -> list[str]:
+    """What computes the answers, which the child must not see: the grader's judging side and every
+    content pack's specs (references, mistake tables) and solutions. The child's own runner stays."""
+    from grader.course.content import content_dirs
 
-    if os.environ.get("FORWARDLAB_NO_CACHE"):
-        return None
-    if os.environ.get("FORWARDLAB_CACHE_DIR"):
-        return Path(os.environ["FORWARDLAB_CACHE_DIR"])
-    from platformdirs import user_cache_path
-
-    return user_cache_path("forwardlab", appauthor=False) / "prepared"
+    grader = Path(__file__).resolve().parents[1]
+    folders = [grader / name for name in ("judging", "course", "modes", "output", "commands")]
+    for pack in dict.fromkeys(d.resolve() for d in content_dirs()):
+        folders += [pack / "specs", pack / "solutions"]
+    return [str(f) for f in folders if f.is_dir()]

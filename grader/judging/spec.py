@@ -1,9 +1,13 @@
-"""How an exercise is declared: a subclass of `Exercise` in `grader/exercises/exerciseN.py`.
+"""How an exercise is declared: a subclass of `Exercise` in a content pack's `specs/ID.py`.
 
 An exercise is data plus a reference: the class name and constructor arguments, the reference
 module, how to make inputs, which functions are forbidden, which submodules must be called, and
 the known mistakes to recognise. The engine turns that into cases and checks; adding an
 exercise never means editing the engine.
+
+Inputs, batch sizes and random seeds are drawn per grading run from a secret (grader.judging.prepare):
+a case declares a batch *role* (MAIN_BATCH, SMALL_BATCH, LARGE_BATCH) or a fixed size, and `inputs()`
+draws from the generator it is given, so that no submission can know its probes in advance.
 """
 
 from __future__ import annotations
@@ -25,8 +29,16 @@ class Config:
     kwargs: Mapping[str, Any] = field(default_factory=dict)
 
     def describe(self, class_name: str) -> str:
-        parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        parts = [_shown(a) for a in self.args] + [f"{k}={_shown(v)}" for k, v in self.kwargs.items()]
         return f"{class_name}({', '.join(parts)})"
+
+
+def _shown(value: Any) -> str:
+    """A constructor argument as the learner would write it: a module built in the child as its call."""
+    if isinstance(value, Mapping) and "__build__" in value:
+        function = str(value["__build__"]).rsplit(":", 1)[-1]
+        return f"{function}({', '.join(map(repr, value.get('args', ())))})"
+    return repr(value)
 
 
 @dataclass(frozen=True)
@@ -49,13 +61,31 @@ class Mistake:
     forward: Callable[..., Any]
 
 
+# Batch roles, drawn per run from DRAWN_BATCHES (see grader.judging.prepare.Secret); a positive batch is
+# fixed. The edge sizes are the smallest and those learners hard-code most (x.view(64, -1)): fixed, so
+# that a forward that works for one of them only shows it.
+MAIN_BATCH, SMALL_BATCH, LARGE_BATCH = 0, -1, -2
+DRAWN_BATCHES = {"main": range(3, 13), "small": range(3, 8), "large": range(8, 16)}
+EDGE_BATCHES = (1, 2, 4, 16, 32, 64, 128)
+ROWS = 8  # samples of the large batch checked one by one (batch/per-sample)
+LOW_PRECISION = ("float16", "bfloat16")
+# float64 is compared at float64's own precision: the same function computed in float32 differs by ~1e-7
+FLOAT64_TOLERANCE = (1e-10, 1e-10)
+# the low-precision cases compare with the exact answer rounded once; correct forwards round differently
+LOW_PRECISION_TOLERANCES = {"bfloat16": (5e-2, 5e-2), "float16": (1e-2, 1e-2)}
+
+
 @dataclass(frozen=True)
 class CaseSpec:
-    """One forward call the grader makes: which config, batch, mode, dtype, device and input variant."""
+    """One forward call the grader makes: which config, batch, mode, dtype, device and input variant.
+
+    `batch` is a size, or a role drawn per run; `seed` (the torch seed set before the call) is replaced
+    per run by a secret one derived from it; `repeat` calls forward that many times on the same input
+    (the last output must equal the first)."""
 
     id: str
     config: str = "default"
-    batch: int = 4
+    batch: int = MAIN_BATCH
     train: bool = False
     seed: int | None = None
     dtype: str | None = None
@@ -64,6 +94,7 @@ class CaseSpec:
     stages: bool = False
     # run through torch.export (dynamic batch dimension) instead of calling the model; see runner.exported_call
     export: bool = False
+    repeat: int = 0
     variant: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -80,21 +111,28 @@ class Exercise:
     configs: ClassVar[tuple[Config, ...]] = (Config(),)
     # learner module prefix -> reference module prefix, for state_dict names and stage outputs
     name_map: ClassVar[Mapping[str, str]] = {}
-    main_batch: ClassVar[int] = 4
-    batch_sizes: ClassVar[tuple[int, ...]] = (1, 3, 8)
+    main_batch: ClassVar[int] = 4  # the batch of a pipeline trace (graded cases draw theirs per run)
+    batch_sizes: ClassVar[tuple[int, ...]] = (1, 2, SMALL_BATCH, LARGE_BATCH)
     forbidden_ops: ClassVar[Mapping[str, str]] = {}  # torch function name -> why it is forbidden
     forbidden_modules: ClassVar[Mapping[str, str]] = {}  # module class path -> why
-    dtypes: ClassVar[tuple[str, ...]] = ("float64",)
+    dtypes: ClassVar[tuple[str, ...]] = ("float64", "bfloat16", "float16")
     check_device: ClassVar[bool] = True
     check_grad: ClassVar[bool] = True
+    # whether a train-mode forward is a function of its input (and seed) that the reference reproduces
+    # exactly; False where the learner may draw its own random numbers (a hand-written dropout mask)
+    train_deterministic: ClassVar[bool] = True
     # submodule name -> allowed call counts per forward; names not listed are free (e.g. self.relu
     # may be replaced by F.relu). The root module "" is always checked for exactly one call.
     expected_calls: ClassVar[Mapping[str, tuple[int, ...]]] = {}
     rtol: ClassVar[float | None] = None
     atol: ClassVar[float | None] = None
     # dtype name -> (rtol, atol) for the cases run in that dtype, where equivalent correct forwards
-    # round differently (e.g. a table built in float32 then cast vs built in bfloat16)
+    # round differently (e.g. a table built in float32 then cast vs built in bfloat16); the defaults
+    # are FLOAT64_TOLERANCE and LOW_PRECISION_TOLERANCES
     dtype_tolerances: ClassVar[Mapping[str, tuple[float, float]]] = {}
+    # regular expression on an error message -> what it most likely means in this exercise, in plain words
+    # (grader.judging.explain has the ones every exercise shares)
+    error_meanings: ClassVar[Mapping[str, str]] = {}
 
     def reference(self, config: Config) -> nn.Module:
         """The reference module, freshly initialised (the engine seeds torch first)."""
@@ -115,8 +153,17 @@ class Exercise:
 
     def value_cases(self) -> list[CaseSpec]:
         """The cases whose outputs must match the reference (check values/reference)."""
-        return [CaseSpec(id=f"values/{c.name}", config=c.name, batch=self.main_batch, stages=True)
-                for c in self.configs]
+        return [CaseSpec(id=f"values/{c.name}", config=c.name, stages=True) for c in self.configs]
+
+    def grad_variants(self) -> list[Mapping[str, Any]]:
+        """Input variants whose gradients are checked: one per way of calling forward that brings
+        another floating input (e.g. an initial state), so that every input the contract names gets one."""
+        return [{}]
+
+    def well_posed(self, reference: nn.Module, inputs: Inputs, dtype: str | None) -> bool:
+        """False when these inputs sit where correct forwards may legitimately disagree (a decision within
+        rounding of its threshold): the engine then draws others. Override for such exercises."""
+        return True
 
     def extra_checks(self) -> list:
         """Exercise-specific checks (grader.judging.checks.CheckDef), e.g. train-mode behaviour or export."""
@@ -156,6 +203,32 @@ def _rename(name: str, prefixes: Mapping[str, str]) -> str:
 def randn(gen: torch.Generator, *shape: int, scale: float = 1.0) -> torch.Tensor:
     """Seeded standard-normal input."""
     return torch.randn(*shape, generator=gen) * scale
+
+
+def probe(gen: torch.Generator, *shape: int, scale: float = 1.0) -> torch.Tensor:
+    """Seeded input from a distribution the generator draws too: normal, uniform or Laplace, centred
+    on 0, spread between 0.5 and 2 times `scale`. Negative values and outliers included, so that a
+    forward can rely on no range (an abs, a clamp or a "pixels are positive" shortcut shows)."""
+    kind = int(torch.randint(3, (), generator=gen))
+    spread = scale * (0.5 + 1.5 * float(torch.rand((), generator=gen)))
+    if kind == 0:
+        return torch.randn(*shape, generator=gen) * spread
+    if kind == 1:
+        return (torch.rand(*shape, generator=gen) * 2 - 1) * (spread * 3 ** 0.5)  # the same variance
+    centred = torch.rand(*shape, generator=gen) - 0.5
+    laplace = -centred.sign() * torch.log1p(-2 * centred.abs()).clamp(min=-30)
+    return laplace * (spread / 2 ** 0.5)
+
+
+def mlp(in_features: int, sizes: list[int], activation: type[nn.Module] = nn.ReLU) -> nn.Sequential:
+    """The layers torchvision.ops.MLP(in_features, sizes, activation_layer=activation) holds, with the
+    same names and order (Linear, activation, Dropout(0) per hidden layer; Linear, Dropout(0) last), built
+    from torch alone: grading never imports torchvision (tests/test_references.py checks they agree)."""
+    layers: list[nn.Module] = []
+    for size in sizes[:-1]:
+        layers += [nn.Linear(in_features, size), activation(), nn.Dropout(0.0)]
+        in_features = size
+    return nn.Sequential(*layers, nn.Linear(in_features, sizes[-1]), nn.Dropout(0.0))
 
 
 def spread_batchnorm(module: nn.Module) -> nn.Module:

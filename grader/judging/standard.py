@@ -1,16 +1,20 @@
-"""The checks every exercise gets, in report order: load, api, shape, the exercise's early checks,
-purity, values, batch, grad, hooks, dtype, device; then the exercise's own; then whether the child
-ran to the end in its limits.
+"""The checks every exercise gets, in report order: load, api, triage, shape, the exercise's early checks,
+purity, values, batch, grad, train mode, hooks, dtype, device; then the exercise's own; then a backward
+in train mode, and whether the child ran to the end in its limits.
 
 Purity comes before values and grad: a forward that edits its parameters, its input or `.grad`
-also changes its outputs and gradients, and the edit, not the differing numbers, is what to fix."""
+also changes its outputs and gradients, and the edit, not the differing numbers, is what to fix.
+The checks that diagnose (samples mixing, gradients reaching) run even when values fail, and the
+values message leads with what they found (grader.judging.checks.evidence)."""
 
 from __future__ import annotations
 
 import torch
 
-from grader.isolation.plain import error_text
 from grader.judging.checks import (
+    GRAD,
+    LARGE,
+    MAIN,
     CheckDef,
     JudgeContext,
     Missing,
@@ -18,29 +22,48 @@ from grader.judging.checks import (
     all_cases,
     case_error,
     compare_case,
+    describe,
+    evidence,
+    named_mistake,
+    raised,
     values_check,
 )
 from grader.judging.compare import mismatch, structure, structure_difference
-from grader.judging.spec import CaseSpec, Exercise, SpecError
+from grader.judging.explain import shape_meaning
+from grader.judging.spec import (
+    EDGE_BATCHES,
+    LARGE_BATCH,
+    LOW_PRECISION,
+    ROWS,
+    SMALL_BATCH,
+    CaseSpec,
+    Exercise,
+    SpecError,
+)
 from grader.report import CATEGORIES
 
-MAIN = "values/default"
+TRAIN = "grad/train"
+REPEAT = "values/repeat"
 
 
 def standard_checks(ex: Exercise) -> list[CheckDef]:
     main = next(c for c in ex.value_cases() if c.id == MAIN)
     triage = triage_checks(ex)
     checks = [*load_checks(), *api_checks(ex), *triage,
-              CheckDef("shape/output", "shape", ("load/started", *(c.id for c in triage)), (main,), judge_shape,
-                       "print(x.shape) after each step of forward and compare with the task's shapes"),
+              CheckDef("shape/output", "shape", ("load/started", *(c.id for c in triage)), tuple(ex.value_cases()),
+                       judge_shape, "print(x.shape) after each step of forward and compare with the task's shapes"),
               *ex.early_checks(), *purity_checks(),
               values_check("values/reference", "values", ex.value_cases(), "values",
                            "compare each step with the lesson; the message names the most likely mistake"),
-              *batch_checks(ex), *grad_checks(ex), hooks_check(ex)]
+              CheckDef(REPEAT, "values", ("values/reference",), (CaseSpec(REPEAT, config=main.config, repeat=5),),
+                       judge_repeat, "compute the output from the input and the parameters alone: keep no counter, "
+                                     "cache or tensor in self that one call changes for the next"),
+              *batch_checks(ex), *grad_checks(ex), *train_mode_checks(ex), hooks_check(ex)]
     checks += [dtype_check(ex, dt) for dt in ex.dtypes]
     if ex.check_device:
         checks.append(device_check(ex))
-    return checks + ex.extra_checks()
+    # the train-mode backward last: an exercise's own mode checks say better what train mode gets wrong
+    return checks + ex.extra_checks() + train_grad_checks(ex)
 
 
 def exercise_checks(ex: Exercise) -> list[CheckDef]:
@@ -152,8 +175,8 @@ def judge_call(ctx: JudgeContext) -> Outcome:
 
 def judge_forbidden(ctx: JudgeContext) -> Outcome:
     ex = ctx.exercise
-    ops = set().union(*(set(o["ops"]) for o in ctx.learner.values()))
-    classes = set().union(*(set(o["module_classes"]) for o in ctx.learner.values()))
+    ops = set().union(*(set(o["ops"]) for o in ctx.learner.values() if "ops" in o))
+    classes = set().union(*(set(o["module_classes"]) for o in ctx.learner.values() if "module_classes" in o))
     functions = set().union(*(set(o.get("functions", ())) for o in ctx.learner.values()))
     aten = {op.split(".")[1] for op in ops if op.startswith("aten.")}  # torch.ops.aten.linear is F.linear too
     # modules first: a forbidden module is the learner's choice; its internal functions are not
@@ -166,25 +189,27 @@ def judge_forbidden(ctx: JudgeContext) -> Outcome:
 
 # --- dtype -------------------------------------------------------------------------------
 
-LOW_PRECISION = ("float16", "bfloat16")
-
-
 def dtype_check(ex: Exercise, dt: str) -> CheckDef:
-    """The output for a `dt` input matches the reference's, dtype included. In half precision a tensor
-    created on the CPU (torch.zeros(n)) is float32 too: that is left to the device check, which names it."""
-    case = CaseSpec(f"dtype/{dt}", dtype=dt, batch=ex.main_batch)
+    """The output for a `dt` input matches the reference's, dtype included: float64 at float64's own
+    precision, half precisions against the exact answer rounded once. In half precision a tensor
+    created on the CPU (torch.zeros(n)) is float32 too: that is left to the device check, which names it.
+    A dtype the device cannot compute in is not checked, and the message says so."""
+    case = CaseSpec(f"dtype/{dt}", dtype=dt)
     check = values_check(f"dtype/{dt}", "dtype", [case], f"{dt} input",
                          "create tensors with dtype=x.dtype; never hard-code float32", depends=("values/reference",))
-    if dt not in LOW_PRECISION or not ex.check_device:
-        return check
-    portable = CaseSpec(PORTABLE, batch=ex.main_batch, device="emulated")
+    portable = CaseSpec(PORTABLE, device="emulated")
+    watches_device = dt in LOW_PRECISION and ex.check_device
 
     def judge(ctx: JudgeContext) -> Outcome:
-        if ctx.obs(PORTABLE)["device_violations"]:
+        unsupported = ctx.extra.get("unsupported", {})
+        if dt in unsupported:
+            return Outcome.ok(f"not checked: {unsupported[dt]}")
+        if watches_device and ctx.obs(PORTABLE)["device_violations"]:
             return Outcome.skip("not judged: forward creates tensors without device=x.device (see the device check); "
                                 "give them dtype=x.dtype too")
         return check.judge(ctx)
-    return CheckDef(check.id, check.category, check.depends, (case, portable), judge, check.hint)
+    return CheckDef(check.id, check.category, check.depends, (case, portable) if watches_device else (case,), judge,
+                    check.hint)
 
 
 # --- triage ------------------------------------------------------------------------------
@@ -192,39 +217,33 @@ def dtype_check(ex: Exercise, dt: str) -> CheckDef:
 # hard-coded device, the learner is told that, in its own category, instead of a bare crash or
 # a values mismatch. Each passes when it finds no such evidence; shape/output then judges.
 
-PROBE_BATCHES = (16, 32, 64, 128)  # the batch sizes learners hard-code most (x.view(64, -1))
 PORTABLE = "device/portable"
+ROLE_NAMES = {SMALL_BATCH: "small", LARGE_BATCH: "large"}
+
+
+def size_case(batch: int) -> CaseSpec:
+    """The case of one batch size (a fixed size, or a role drawn per run)."""
+    return CaseSpec(f"batch/size-{ROLE_NAMES.get(batch, batch)}", batch=batch)
 
 
 def triage_checks(ex: Exercise) -> list[CheckDef]:
-    sizes = tuple(CaseSpec(f"batch/size-{b}", batch=b) for b in dict.fromkeys((*ex.batch_sizes, *PROBE_BATCHES))
-                  if b != ex.main_batch)
+    sizes = tuple(size_case(b) for b in dict.fromkeys((*ex.batch_sizes, *EDGE_BATCHES)))
     checks = [CheckDef("batch/fixed-size", "batch", ("load/started",), sizes, judge_fixed_size,
                        "keep dimension 0 as the batch in every step: x.flatten(1) or x.view(x.size(0), -1), "
                        "never a fixed batch size, and never mix samples (x.view(784, -1), statistics over dim 0)")]
     if ex.check_device:
         checks.append(CheckDef("device/fixed", "device", ("load/started",),
-                               (CaseSpec(PORTABLE, batch=ex.main_batch, device="emulated"),), judge_fixed_device,
+                               (CaseSpec(PORTABLE, device="emulated"),), judge_fixed_device,
                                "create tensors with device=x.device; never name 'cuda' or 'cpu' inside forward"))
     return checks
-
-
-def _matches(ctx: JudgeContext, case_id: str) -> bool:
-    """Whether the learner's output for `case_id` matches the reference (a case that never ran does not)."""
-    try:
-        obs = ctx.obs(case_id)
-    except Missing:
-        return False
-    expected = ctx.reference[case_id]["output"]
-    return not obs["error"] and mismatch(obs["output"], expected, **ctx.tolerance_for(case_id)) is None
 
 
 def judge_fixed_size(ctx: JudgeContext) -> Outcome:
     main = ctx.cases[MAIN].batch
     ctx.obs(MAIN)  # a main case that never ran is not judged here
-    if _matches(ctx, MAIN):
+    if ctx.matches(MAIN):
         return Outcome.ok(f"a batch of {main} is right")
-    right = sorted(c.batch for c in ctx.cases.values() if c.id.startswith("batch/size-") and _matches(ctx, c.id))
+    right = sorted(c.batch for c in ctx.cases.values() if c.id.startswith("batch/size-") and ctx.matches(c.id))
     if not right:
         return Outcome.ok("no batch size is singled out: the output does not depend on a fixed batch size")
     detail = compare_case(ctx, MAIN).message
@@ -232,17 +251,16 @@ def judge_fixed_size(ctx: JudgeContext) -> Outcome:
         return Outcome.ok("each sample gives the same output alone as in a batch: the problem is not the batch")
     if right == [1]:
         return Outcome.fail(f"a single sample (batch of 1) comes out right but a batch of {main} does not: samples of "
-                            f"a "
-                            f"batch mix with each other, or the batch size is hard-coded. Batch of {main}: {detail}")
+                            f"a batch mix with each other, or the batch size is hard-coded. Batch of {main}: {detail}")
     sizes = ", ".join(map(str, right))
     return Outcome.fail(f"forward works for a batch of {sizes} but not of {main}: the batch size is hard-coded "
                         f"(use x.size(0) or -1, never a fixed number). Batch of {main}: {detail}")
 
 
 def _alone_as_in_batch(ctx: JudgeContext) -> bool:
-    """Whether every sample of the largest batch gives the same output alone: then samples do not mix."""
+    """Whether every sample of the large batch gives the same output alone: then samples do not mix."""
     try:
-        big = ctx.obs(f"batch/size-{max(ctx.exercise.batch_sizes)}")
+        big = ctx.obs(LARGE)
         return not big["error"] and judge_per_sample(ctx).status == "pass"
     except Missing:
         return False
@@ -264,29 +282,73 @@ def judge_fixed_device(ctx: JudgeContext) -> Outcome:
 # --- shape -------------------------------------------------------------------------------
 
 def judge_shape(ctx: JudgeContext) -> Outcome:
+    """The output's structure (types, dict keys, shapes) for the main input, then for every other value
+    case (other configs, extra leading dims, other lengths): any wrong shape is a shape failure."""
     error = case_error(ctx, MAIN, finite=False)  # NaN has the right shape: values/reference reports it
     if error:
         return error
-    output, expected = ctx.obs(MAIN)["output"], ctx.reference[MAIN]["output"]
-    different = structure_difference(output, expected)
-    if different and type(output) is not type(expected):  # e.g. a list or tuple where a tensor belongs
-        return Outcome.fail(f"forward returned {structure(output)}; expected {structure(expected)}")
-    if different:
-        return Outcome.fail(different)
-    return Outcome.ok(f"output is {structure(output)}")
+    for case in [c for c in ctx.cases.values() if c.id == MAIN] + \
+            [c for c in ctx.cases.values() if c.id.startswith("values/") and c.id not in (MAIN, REPEAT)]:
+        obs = ctx.learner.get(case.id)
+        if obs is None or obs["error"] or (case.id != MAIN and case_error(ctx, case.id, finite=False)):
+            continue  # a case that raised is for values/reference to report, with its inputs
+        output, expected = obs["output"], ctx.reference[case.id]["output"]
+        different = structure_difference(output, expected)
+        if not different:
+            continue
+        where = "" if case.id == MAIN else f"{describe(case)}: "
+        found = named_mistake(ctx, case.id) or (evidence(ctx, case.id) if case.id != MAIN else None)
+        likely = f"Most likely: {found}\n" if found else _shape_meaning(output, expected)
+        if type(output) is not type(expected):  # e.g. a list or tuple where a tensor belongs
+            return Outcome.fail(f"{where}forward returned {structure(output)}; expected {structure(expected)}")
+        return Outcome.fail(f"{where}{likely}{different}")
+    return Outcome.ok(f"output is {structure(ctx.obs(MAIN)['output'])}")
+
+
+def _shape_meaning(output: object, expected: object) -> str:
+    """'Most likely: ...' for the first output whose shape differs (in a tuple or dict, named), or ''."""
+    from torch.utils._pytree import keystr, tree_flatten_with_path
+
+    got = dict(tree_flatten_with_path(output)[0])
+    for path, want in tree_flatten_with_path(expected)[0]:
+        mine = got.get(path)
+        if isinstance(mine, torch.Tensor) and isinstance(want, torch.Tensor) and mine.shape != want.shape:
+            known = shape_meaning(list(mine.shape), list(want.shape))
+            where = f"in output{keystr(path)}, " if path else ""
+            return f"Most likely: {where}{known}\n" if known else ""
+    return ""
+
+
+# --- values --------------------------------------------------------------------------------
+
+def judge_repeat(ctx: JudgeContext) -> Outcome:
+    """The same input, again and again on one model in eval mode: the last call answers as the first."""
+    error = case_error(ctx, REPEAT)
+    if error:
+        return error
+    obs, calls = ctx.obs(REPEAT), ctx.cases[REPEAT].repeat
+    first, last = obs["output"], obs.get("repeat_output")
+    if mismatch(first, ctx.reference[REPEAT]["output"], **ctx.tolerance) is not None:
+        return compare_case(ctx, REPEAT)
+    diff = mismatch(last, first, **ctx.tolerance)
+    if diff:
+        return Outcome.fail(f"Most likely: forward keeps state from one call to the next (a counter, a cache, a "
+                            f"tensor kept in self): call {calls} on the same input, in eval mode, differs from the "
+                            f"first. {diff}")
+    return Outcome.ok(f"{calls} calls on the same input give the same output")
 
 
 # --- batch -------------------------------------------------------------------------------
 
 def batch_checks(ex: Exercise) -> list[CheckDef]:
-    sizes = [CaseSpec(f"batch/size-{b}", batch=b) for b in ex.batch_sizes]
-    big = max(ex.batch_sizes)
-    rows = [CaseSpec(f"batch/row-{i}", batch=1, variant={"slice_of": f"batch/size-{big}", "index": i})
-            for i in range(big)]
+    sizes = [size_case(b) for b in ex.batch_sizes]
+    large = size_case(LARGE_BATCH)
+    rows = [CaseSpec(f"batch/row-{i}", batch=1, variant={"slice_of": large.id, "index": i}) for i in range(ROWS)]
     return [
         CheckDef("batch/sizes", "batch", ("values/reference",), tuple(sizes), judge_batch_sizes,
                  "use x.shape[0] (or x.size(0)) and -1 instead of a fixed batch size"),
-        CheckDef("batch/per-sample", "batch", ("batch/sizes",), tuple(rows), judge_per_sample,
+        # diagnoses: judged even when the values differ (a mixing forward is wrong for every batch)
+        CheckDef("batch/per-sample", "batch", ("shape/output",), (large, *rows), judge_per_sample,
                  "every operation must act on each sample alone: flatten with x.flatten(1), reduce over dim=1, never "
                  "dim=0"),
     ]
@@ -295,66 +357,87 @@ def batch_checks(ex: Exercise) -> list[CheckDef]:
 def judge_batch_sizes(ctx: JudgeContext) -> Outcome:
     failures = {}
     for case in ctx.cases.values():
-        if case.id.startswith("batch/size-"):
+        if case.id.startswith("batch/size-") and case.id in {size_case(b).id for b in ctx.exercise.batch_sizes}:
             outcome = all_cases(ctx, [case.id], "")
             if outcome.status != "pass":
                 failures[case.batch] = outcome.message
     if not failures:
-        checked = sorted(c.batch for c in ctx.cases.values() if c.id.startswith("batch/size-"))
+        checked = sorted(c.batch for c in ctx.cases.values()
+                         if c.id in {size_case(b).id for b in ctx.exercise.batch_sizes})
         return Outcome.ok(f"batch sizes {', '.join(map(str, checked))} all match the reference")
     sizes = ", ".join(map(str, failures))
     first = next(iter(failures.values()))
     if 1 not in failures:
         return Outcome.fail(f"a batch of 1 is right but batch size(s) {sizes} are not: samples leak into each other "
                             f"or a batch size is hard-coded. {first}")
-    return Outcome.fail(f"a batch of {ctx.exercise.main_batch} is right but batch size(s) {sizes} are not: is the "
-                        f"batch "
+    return Outcome.fail(f"a batch of {ctx.cases[MAIN].batch} is right but batch size(s) {sizes} are not: is the batch "
                         f"size hard-coded (use x.size(0) or -1)? {first}")
 
 
 def judge_per_sample(ctx: JudgeContext) -> Outcome:
-    big = max(ctx.exercise.batch_sizes)
-    batch_out = ctx.obs(f"batch/size-{big}")["output"]
+    big = ctx.obs(LARGE)
+    if big["error"]:
+        return Outcome.fail(raised(ctx, big["error"], f"for a batch of {ctx.cases[LARGE].batch}, forward raised"))
     from torch.utils._pytree import tree_map
 
-    for i in range(big):
-        row = ctx.obs(f"batch/row-{i}")
-        if row["error"]:
-            return Outcome.fail(f"sample {i} alone (batch of 1) raised {error_text(row['error'])}")
-        expected = tree_map(lambda t, i=i: t[i:i + 1], batch_out)
-        if mismatch(row["output"], expected, **ctx.tolerance) is not None:
-            return Outcome.fail(f"sample {i} gives a different output alone than inside a batch of {big}: "
-                                "your forward mixes samples of the batch")
-    return Outcome.ok(f"each of {big} samples gives the same output alone as in the batch")
+    rows = sorted((c for c in ctx.cases.values() if c.variant.get("slice_of") == LARGE), key=lambda c: c.id)
+    for row in rows:
+        i = row.variant["index"]
+        obs = ctx.obs(row.id)
+        if obs["error"]:
+            return Outcome.fail(raised(ctx, obs["error"], f"sample {i} alone (batch of 1) raised"))
+        expected = tree_map(lambda t, i=i: t[i:i + 1], big["output"])
+        if mismatch(obs["output"], expected, **ctx.tolerance) is not None:
+            return Outcome.fail(f"sample {i} gives a different output alone than inside a batch of "
+                                f"{ctx.cases[LARGE].batch}: your forward mixes samples of the batch")
+    return Outcome.ok(f"each of {len(rows)} samples gives the same output alone as in a batch of "
+                      f"{ctx.cases[LARGE].batch}")
 
 
 # --- grad --------------------------------------------------------------------------------
 
-GRAD = "grad/main"
+def grad_cases(ex: Exercise) -> tuple[CaseSpec, ...]:
+    """The eval-mode gradient cases: the main one, and one per extra way of calling forward."""
+    return tuple(CaseSpec(GRAD if not variant else "grad/" + "-".join(f"{k}-{v}" for k, v in variant.items()),
+                          grad=True, variant=variant) for variant in ex.grad_variants())
 
 
 def grad_checks(ex: Exercise) -> list[CheckDef]:
     if not ex.check_grad:
         return []
-    case = (CaseSpec(GRAD, batch=ex.main_batch, grad=True),)
+    cases = grad_cases(ex)
     return [
-        CheckDef("grad/reaches", "grad", ("values/reference",), case, judge_grad_reaches,
+        # a diagnosis: judged even when the values differ (an unused layer explains a mismatch)
+        CheckDef("grad/reaches", "grad", ("shape/output",), cases, judge_grad_reaches,
                  "don't use .detach(), .data, torch.no_grad(), .item(), .numpy() or torch.tensor(...) on data inside "
                  "forward"),
-        CheckDef("grad/matches", "grad", ("grad/reaches",), case, judge_grad_matches,
+        CheckDef("grad/matches", "grad", ("values/reference", "grad/reaches"), cases, judge_grad_matches,
                  "use the same operations as the reference: the gradient follows the computation"),
     ]
 
 
+def _grad_cases(ctx: JudgeContext) -> list[str]:
+    return [cid for cid, c in ctx.cases.items() if c.grad and not c.train]
+
+
 def judge_grad_reaches(ctx: JudgeContext) -> Outcome:
-    obs = ctx.obs(GRAD)
+    for case_id in _grad_cases(ctx):
+        outcome = _reaches(ctx, case_id)
+        if outcome is not None:
+            return outcome
+    expected = ctx.exercise.to_learner_tensors(ctx.reference[GRAD]["param_grads"])
+    inputs = sorted({n for cid in _grad_cases(ctx) for n in _input_names(ctx, cid)})
+    return Outcome.ok(f"gradients reach all {len(expected)} parameters and {', '.join(inputs)}")
+
+
+def _reaches(ctx: JudgeContext, case_id: str) -> Outcome | None:
+    obs = ctx.obs(case_id)
     if obs["error"]:
-        return Outcome.fail(f"forward raised {error_text(obs['error'])}")
+        return Outcome.fail(raised(ctx, obs["error"]))
     if obs.get("grad_error"):
-        return Outcome.fail(f"no gradient could flow back: {obs['grad_error']['message']}")
-    ref_grads = ctx.exercise.to_learner_tensors(ctx.reference[GRAD]["param_grads"])
-    expected = set(ref_grads)
-    missing_params = sorted(expected - set(obs["param_names"]))
+        return Outcome.fail(raised(ctx, obs["grad_error"], "no gradient could flow back:"))
+    ref_grads = ctx.exercise.to_learner_tensors(ctx.reference[case_id]["param_grads"])
+    missing_params = sorted(set(ref_grads) - set(obs["param_names"]))
     if missing_params:
         return Outcome.fail(f"{', '.join(missing_params)} is not an nn.Parameter of your model, so it gets no gradient")
     # a parameter that gets no gradient in the reference either (one only compared, as in `gate(x) > 0`) is fine
@@ -362,23 +445,44 @@ def judge_grad_reaches(ctx: JudgeContext) -> Outcome:
     if dead:
         return Outcome.fail(f"no gradient reaches {', '.join(dead)}: that parameter does not take part in the output "
                             "(or is cut off by .detach(), .data or torch.no_grad())")
-    if any(g is None for g in obs["input_grads"]):
-        return Outcome.fail("no gradient reaches the input x: the output is cut off from the input")
-    return Outcome.ok(f"gradients reach all {len(expected)} parameters and the input")
+    names = _input_names(ctx, case_id)
+    cut = [n for n, g in zip(names, obs["input_grads"], strict=False) if g is None]
+    if cut:
+        return Outcome.fail(f"no gradient reaches the input {', '.join(cut)}: the output is cut off from it "
+                            "(.detach(), .data, torch.no_grad(), or the input not used at all)")
+    return None
+
+
+def _input_names(ctx: JudgeContext, case_id: str) -> list[str]:
+    """The reference's names of the case's floating inputs: the forward's argument names ('#0' is the first)."""
+    names = ctx.reference[case_id].get("input_names", [])
+    args = ctx.exercise.forward_args
+    return [args[int(n[1:])] if n.startswith("#") and int(n[1:]) < len(args) else n.lstrip("#") for n in names]
 
 
 def judge_grad_matches(ctx: JudgeContext) -> Outcome:
-    obs, ref = ctx.obs(GRAD), ctx.reference[GRAD]
+    for case_id in _grad_cases(ctx):
+        diff = _grad_difference(ctx, case_id)
+        if diff:
+            return Outcome.fail("Most likely: the output is right but the gradient is not, so part of the "
+                                "computation is cut off from autograd (a .detach() or .data on an intermediate, a "
+                                "step under torch.no_grad()) or done with a non-differentiable shortcut\n" + diff)
+    return Outcome.ok("gradients of every parameter and input match the reference's")
+
+
+def _grad_difference(ctx: JudgeContext, case_id: str) -> str | None:
+    obs, ref = ctx.obs(case_id), ctx.reference[case_id]
     ref_grads = ctx.exercise.to_learner_tensors(ref["param_grads"])
     for name, grad in ref_grads.items():
         mine = obs["param_grads"].get(name)
         diff = mismatch(_zeros_if_none(mine, grad), _zeros_if_none(grad, mine), **ctx.tolerance)
         if diff:
-            return Outcome.fail(f"the gradient of {name} differs from the reference's. {diff}")
-    diff = mismatch(obs["input_grads"], ref["input_grads"], **ctx.tolerance)
-    if diff:
-        return Outcome.fail(f"the gradient with respect to the input differs from the reference's. {diff}")
-    return Outcome.ok("gradients of every parameter and of the input match the reference's")
+            return f"the gradient of {name} differs from the reference's. {diff}"
+    for name, mine, want in zip(_input_names(ctx, case_id), obs["input_grads"], ref["input_grads"], strict=False):
+        diff = mismatch(mine, want, **ctx.tolerance)
+        if diff:
+            return f"the gradient with respect to the input {name} differs from the reference's. {diff}"
+    return None
 
 
 def _zeros_if_none(grad, like):
@@ -386,12 +490,77 @@ def _zeros_if_none(grad, like):
     return torch.zeros_like(like) if grad is None and isinstance(like, torch.Tensor) else grad
 
 
+# --- train mode --------------------------------------------------------------------------
+
+# One train-mode case, forward and backward(), on the inputs of the small batch's eval case: for every
+# exercise the backward must run (an in-place op can break it in train mode only) and gradients reach;
+# where train mode is deterministic, its output, buffer updates (BatchNorm's running statistics) and
+# gradients must match the reference's.
+TRAIN_CASE = CaseSpec(TRAIN, train=True, grad=True, seed=5, batch=SMALL_BATCH)
+SMALL = "batch/size-small"  # the same inputs in eval mode
+
+
+def train_mode_checks(ex: Exercise) -> list[CheckDef]:
+    if not ex.train_deterministic:
+        return []
+    return [CheckDef("mode/train", "mode", ("values/reference",), (TRAIN_CASE, size_case(SMALL_BATCH)),
+                     judge_train_mode, "forward must compute the same function in train mode (model.train()); only "
+                                       "layers such as dropout and BatchNorm behave differently there, by themselves")]
+
+
+def train_grad_checks(ex: Exercise) -> list[CheckDef]:
+    if not ex.check_grad:
+        return []
+    return [CheckDef(TRAIN, "grad", ("grad/reaches",), (TRAIN_CASE,), judge_train_grad,
+                     "an in-place op on a tensor autograd still needs breaks backward(): use the out-of-place form "
+                     "(out = out + identity, F.relu(x))")]
+
+
+def judge_train_mode(ctx: JudgeContext) -> Outcome:
+    error = case_error(ctx, TRAIN)
+    if error:
+        return Outcome.fail(f"in train mode: {error.message}", error.hint)
+    obs, ref = ctx.obs(TRAIN), ctx.reference[TRAIN]
+    diff = mismatch(obs["output"], ref["output"], **ctx.tolerance)
+    if diff and ctx.matches(SMALL):
+        return Outcome.fail(f"Most likely: forward behaves differently in train mode than the reference: in train "
+                            f"mode (model.train()) your output differs, though on the same input it matches in eval "
+                            f"mode. Only the layers themselves (dropout, BatchNorm) change what they do in train "
+                            f"mode: don't branch on self.training otherwise, and call those layers as modules. {diff}")
+    if diff:
+        return Outcome.fail(f"in train mode: {compare_case(ctx, TRAIN).message}")
+    for ref_name, expected in ref["buffers_after"].items():
+        name = ctx.exercise.to_learner_name(ref_name)
+        diff = mismatch(obs["buffers_after"].get(name), expected, **ctx.tolerance)
+        if diff:
+            return Outcome.fail(f"after one train-mode forward, {name} differs from the reference's (BatchNorm "
+                                f"updates its running statistics in train mode: call the module). {diff}")
+    return Outcome.ok("train mode matches the reference: output and buffers")
+
+
+def judge_train_grad(ctx: JudgeContext) -> Outcome:
+    obs = ctx.obs(TRAIN)
+    if obs["error"]:
+        return Outcome.fail(raised(ctx, obs["error"], "in train mode forward raised"))
+    if obs.get("grad_error"):
+        return Outcome.fail(raised(ctx, obs["grad_error"], "in train mode, backward() failed:"))
+    outcome = _reaches(ctx, TRAIN)
+    if outcome is not None:
+        return Outcome.fail(f"in train mode: {outcome.message}")
+    if ctx.exercise.train_deterministic:
+        diff = _grad_difference(ctx, TRAIN)
+        if diff:
+            return Outcome.fail(f"in train mode {diff}")
+    return Outcome.ok("backward() runs in train mode and the gradients are right")
+
+
 # --- purity ------------------------------------------------------------------------------
 
 def purity_checks() -> list[CheckDef]:
     return [
         CheckDef("purity/parameters", "purity", ("load/started",), (), judge_params_untouched,
-                 "forward must only read parameters: no in-place edits (+=, .add_(), .data =, copy_)"),
+                 "forward must only read parameters: no in-place edits (+=, .add_(), .data =, copy_) and no new "
+                 "parameters or buffers (register_buffer belongs in __init__)"),
         CheckDef("purity/inputs", "purity", ("load/started",), (), judge_inputs_untouched,
                  "don't modify x in place (x += ..., x.relu_(), F.relu(x, inplace=True)): work on new tensors"),
         CheckDef("purity/grad", "purity", ("load/started",), (), judge_grad_untouched,
@@ -402,27 +571,31 @@ def purity_checks() -> list[CheckDef]:
 def _changed_params(ctx: JudgeContext) -> list[str]:
     names = set()
     for case_id, obs in ctx.learner.items():
-        params = set(obs["param_names"])
-        names |= {n for n in obs["state_changed"] if n in params or not ctx.cases[case_id].train}
+        params = set(obs.get("param_names", ()))
+        names |= {n for n in obs.get("state_changed", ()) if n in params or not ctx.cases[case_id].train}
     return sorted(names)
 
 
 def judge_params_untouched(ctx: JudgeContext) -> Outcome:
+    added = sorted({n for obs in ctx.learner.values() for n in obs.get("state_added", ())})
+    if added:
+        return Outcome.fail(f"forward added {', '.join(added)} to the model's state (a parameter or buffer registered "
+                            "during forward): the model's state is fixed by __init__; compute it as a local tensor")
     changed = _changed_params(ctx)
     if changed:
         return Outcome.fail(f"forward changed {', '.join(changed)} in place: parameters and buffers must be left as "
                             f"they were")
-    return Outcome.ok("parameters and buffers are untouched")
+    return Outcome.ok("parameters and buffers are untouched, and none are added")
 
 
 def judge_inputs_untouched(ctx: JudgeContext) -> Outcome:
-    if any(obs["inputs_changed"] for obs in ctx.learner.values()):
+    if any(obs.get("inputs_changed") for obs in ctx.learner.values()):
         return Outcome.fail("forward modified its input tensor in place: the caller's x changed")
     return Outcome.ok("inputs are untouched")
 
 
 def judge_grad_untouched(ctx: JudgeContext) -> Outcome:
-    touched = sorted({n for obs in ctx.learner.values() for n in obs["grad_set_in_forward"]})
+    touched = sorted({n for obs in ctx.learner.values() for n in obs.get("grad_set_in_forward", ())})
     if touched:
         return Outcome.fail(f"forward set .grad of {', '.join(touched)}: only backward() should write gradients")
     return Outcome.ok(".grad is untouched by forward")
@@ -457,9 +630,9 @@ def judge_hooks(ctx: JudgeContext) -> Outcome:
 
 def device_check(ex: Exercise) -> CheckDef:
     """Portability by device emulation, on every machine. With --device cuda every other case
-    also runs on the GPU (see engine.prepare), which is the real-device half of the check."""
-    case = CaseSpec("device/portable", batch=ex.main_batch, device="emulated")
-    return CheckDef("device/portable", "device", ("values/reference",), (case,), judge_portable,
+    also runs on the GPU (see prepare.resolve_cases), which is the real-device half of the check."""
+    case = CaseSpec(PORTABLE, device="emulated")
+    return CheckDef(PORTABLE, "device", ("values/reference",), (case,), judge_portable,
                     "create every tensor with device=x.device (and dtype=x.dtype), e.g. torch.zeros(n, "
                     "device=x.device), "
                     "and never call .cpu() or .cuda() inside forward")
@@ -467,16 +640,16 @@ def device_check(ex: Exercise) -> CheckDef:
 
 def judge_portable(ctx: JudgeContext) -> Outcome:
     """The forward run as if the model and input lived on another device (see runner.DeviceEmulator)."""
-    obs = ctx.obs("device/portable")
+    obs = ctx.obs(PORTABLE)
     if obs["device_violations"]:
         return Outcome.fail("forward is tied to the CPU: " + "; ".join(obs["device_violations"]) +
                             " (on a GPU this raises 'Expected all tensors to be on the same device')")
     if obs["error"]:
-        return Outcome.fail(f"on another device forward raised {error_text(obs['error'])}")
+        return Outcome.fail(raised(ctx, obs["error"], "on another device forward raised"))
     if obs.get("off_device_outputs"):
         return Outcome.fail("forward returned a tensor on the CPU for an input on another device: "
                             "something in forward is created on, or moved to, the CPU")
-    outcome = all_cases(ctx, ["device/portable"], "on another device")
+    outcome = all_cases(ctx, [PORTABLE], "on another device")
     if outcome.status != "pass":
         return outcome
     return Outcome.ok("forward follows its input's device, with nothing tied to the CPU or CUDA")

@@ -1,4 +1,4 @@
-# expect: fail shape expected tensor [4, 16, 6, 5], got tensor [4, 16, 1, 1]
+# expect: fail shape the scale itself
 import torch
 import torch.nn.functional as F
 from torch import nn

@@ -1,4 +1,4 @@
-# expect: fail shape expected dict(embedding: tensor [4, 32]
+# expect: fail shape dim 0
 import torch
 import torch.nn.functional as F
 from torch import nn

@@ -1,4 +1,4 @@
-# expect: fail dtype bfloat16
+# expect: fail dtype computes in float32
 import math
 
 import torch

@@ -1,4 +1,4 @@
-# expect: fail shape 1x3136
+# expect: fail shape keeping the batch
 import torch
 import torch.nn.functional as F
 from torch import nn

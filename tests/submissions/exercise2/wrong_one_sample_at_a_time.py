@@ -1,4 +1,4 @@
-# expect: fail hooks ran 4 times
+# expect: fail hooks once per sample
 import torch
 import torch.nn.functional as F
 from torch import nn

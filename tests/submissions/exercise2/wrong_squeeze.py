@@ -1,4 +1,4 @@
-# expect: fail shape 112x28
+# expect: fail shape expects 784 features
 import torch
 import torch.nn.functional as F
 from torch import nn

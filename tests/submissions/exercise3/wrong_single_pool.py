@@ -1,4 +1,4 @@
-# expect: fail shape 4x3136
+# expect: fail shape each conv stage is followed by the 2x2 pool
 import torch
 import torch.nn.functional as F
 from torch import nn

@@ -1,4 +1,4 @@
-# expect: fail grad gradient of cell
+# expect: fail grad no gradient reaches the input h0
 import torch
 import torch.nn.functional as F
 from torch import nn

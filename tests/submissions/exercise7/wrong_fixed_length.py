@@ -1,4 +1,4 @@
-# expect: fail values T=1
+# expect: fail shape T=9
 import torch
 import torch.nn.functional as F
 from torch import nn

@@ -1,4 +1,4 @@
-# expect: fail shape [5, 4, 3]
+# expect: fail shape wrong order
 import torch
 import torch.nn.functional as F
 from torch import nn

@@ -1,4 +1,4 @@
-# expect: pass
+# expect: fail dtype computes in float32
 import math
 
 import torch
