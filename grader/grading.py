@@ -18,7 +18,7 @@ from grader.errors import UsageError
 from grader.isolation.protocol import Limits
 from grader.isolation.worker import Zygote
 from grader.judging.judge import judge
-from grader.judging.prepare import Prepared, prepare, resolve_device
+from grader.judging.prepare import Prepared, Secret, prepare, resolve_device
 from grader.report import CheckResult, Report
 
 if TYPE_CHECKING:
@@ -28,17 +28,19 @@ if TYPE_CHECKING:
 class Grader:
     """Prepared exercises and warm zygotes, kept for re-use (batch, watch, service)."""
 
-    def __init__(self, jobs: int = 1, limits: Limits | None = None, sandbox: bool = False) -> None:
+    def __init__(self, jobs: int = 1, limits: Limits | None = None, sandbox: bool = False,
+                 secret: Secret | None = None) -> None:
         self.sandbox = sandbox  # run the zygotes under bubblewrap (grader.isolation.worker.bwrap_command)
         self.zygotes = [Zygote(sandbox) for _ in range(max(1, jobs))]  # start now: they import torch while we do
         self.limits = limits
+        self.secret = secret  # None: each exercise prepared draws its probes from a fresh secret (tests fix one)
         self._tmp = tempfile.TemporaryDirectory(prefix="forwardlab-")
         self._prepared: dict[tuple[str, str], Prepared] = {}
 
     def prepared(self, exercise_id: str, device: str) -> Prepared:
         key = (exercise_id, device)
         if key not in self._prepared:
-            self._prepared[key] = prepare(exercise_id, device, Path(self._tmp.name), self.limits)
+            self._prepared[key] = prepare(exercise_id, device, Path(self._tmp.name), self.limits, self.secret)
         return self._prepared[key]
 
     def grade(self, prep: Prepared, file: Path, label: str, slot: int = 0) -> Report:

@@ -17,7 +17,10 @@ from grader.report import Report
 
 GATE = 0.95
 # (exercise, mutant name) -> why the mutant computes the same function as the solution
-EQUIVALENT: dict[tuple[str, str], str] = {}
+EQUIVALENT: dict[tuple[str, str], str] = {
+    ("exercise12", "cut-graph#2@14:8"): "t = torch.arange(T, ...).unsqueeze(1) is a constant without a gradient: "
+                                        "detaching it changes neither the output nor any gradient",
+}
 SCORES: dict[str, tuple[int, int]] = {}
 
 

@@ -51,6 +51,11 @@ class ManualLinearSpec(Exercise):
                     lambda s, c, x: (x @ s["weight"].T) * s["bias"]),
             Mistake("your output has the bias added twice: x @ weight.T + bias, once",
                     lambda s, c, x: x @ s["weight"].T + 2 * s["bias"]),
+            Mistake("your forward uses |x|: the input may be negative, and a linear layer takes it as it is",
+                    lambda s, c, x: x.abs() @ s["weight"].T + s["bias"]),
+            Mistake("your forward clamps x to be non-negative (clamp(min=0), relu): the input may be negative, and "
+                    "a linear layer takes it as it is",
+                    lambda s, c, x: x.clamp(min=0) @ s["weight"].T + s["bias"]),
         ]
 
     def extra_checks(self) -> list[CheckDef]:

@@ -38,6 +38,14 @@ class DigitClassifierSpec(Exercise):
     def mistakes(self) -> list[Mistake]:
         flat = lambda x: x.flatten(1)  # noqa: E731
         return [
+            Mistake("your forward clamps the input to [0, 1]: images may come normalised, with negative values; "
+                    "take x as it is",
+                    lambda s, c, x: _logits(s, flat(x.clamp(0, 1)))),
+            Mistake("your forward rectifies the input (relu or clamp(min=0) on x): it may be negative (normalised "
+                    "images); take x as it is",
+                    lambda s, c, x: _logits(s, flat(x.clamp(min=0)))),
+            Mistake("your forward uses |x|: the input may be negative (normalised images); take x as it is",
+                    lambda s, c, x: _logits(s, flat(x.abs()))),
             Mistake("your output equals the reference without the ReLU: did you forget the activation between fc1 and "
                     "fc2?",
                     lambda s, c, x: _logits(s, flat(x), act=lambda h: h)),

@@ -59,6 +59,14 @@ class TinyCNNSpec(Exercise):
     def mistakes(self) -> list[Mistake]:
         logits = lambda s, x, **kw: _head(s, _features(s, x, **kw).flatten(1))  # noqa: E731
         return [
+            Mistake("your forward clamps the input to [0, 1]: images may come normalised, with negative values; "
+                    "take x as it is",
+                    lambda s, c, x: logits(s, x.clamp(0, 1))),
+            Mistake("your forward rectifies the input (relu or clamp(min=0) on x): it may be negative (normalised "
+                    "images); take x as it is",
+                    lambda s, c, x: logits(s, x.clamp(min=0))),
+            Mistake("your forward uses |x|: the input may be negative (normalised images); take x as it is",
+                    lambda s, c, x: logits(s, x.abs())),
             Mistake("your output equals the reference without the ReLUs: did you forget the activations after the "
                     "convolutions?",
                     lambda s, c, x: logits(s, x, acts=(_none, _none))),

@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.judging.checks import CheckDef, JudgeContext, Outcome, all_cases
+from grader.isolation.plain import error_text
+from grader.judging.checks import CheckDef, JudgeContext, Outcome, all_cases, describe
 from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, probe, spread_batchnorm
 
 DOWNSAMPLE = "grader.isolation.constructors:downsample"
@@ -116,15 +117,16 @@ def judge_downsample(ctx: JudgeContext) -> Outcome:
     """The blocks with a downsample shortcut (stride 2, and stride 1 with more channels); when one raises
     (the default config passed), the shortcut is the likely cause."""
     for case in SHORTCUT_CASES:
-        outcome = all_cases(ctx, [case.id], "downsample shortcut")
-        if outcome.status == "fail" and ctx.obs(case.id)["error"]:
+        error = ctx.obs(case.id)["error"]
+        if error:
             config = ctx.exercise.config(case.config)
             (inplanes, planes), stride = config.args, config.kwargs.get("stride", 1)
             side = SIZE // stride
-            block = config.describe(ctx.exercise.class_name)
-            return Outcome.fail(f"{outcome.message}\nWith {block}, out is [B, {planes}, {side}, {side}] but x is "
-                                f"[B, {inplanes}, {SIZE}, {SIZE}]: when self.downsample is not None the shortcut is "
-                                "self.downsample(x), not x")
+            return Outcome.fail(f"{describe(ctx.cases[case.id])}: Most likely: with "
+                                f"{config.describe(ctx.exercise.class_name)}, out is [B, {planes}, {side}, {side}] "
+                                f"but x is [B, {inplanes}, {SIZE}, {SIZE}]: when self.downsample is not None the "
+                                f"shortcut is self.downsample(x), not x\nforward raised {error_text(error)}")
+        outcome = all_cases(ctx, [case.id], "downsample shortcut")
         if outcome.status == "fail":
             return outcome
     return Outcome.ok("the downsample shortcuts (stride 2, and stride 1 with more channels) match the reference")

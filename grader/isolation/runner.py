@@ -92,6 +92,8 @@ class DeviceEmulator(OpRecorder):
         kwargs = kwargs or {}
         if name == "torch.Tensor.device.__get__":
             return EMULATED if self.on_device(args[0]) else torch.device("cpu")
+        if name == "torch.Tensor.is_cuda.__get__":  # the other device stands for a GPU: a branch on it shows
+            return self.on_device(args[0])
         self._note_writes(name, args, kwargs)
         wants_device = self._asks_for_device(name, args, kwargs)
         args, kwargs = tree_map(self._real_device, (args, kwargs))

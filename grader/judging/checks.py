@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+from torch.utils._pytree import tree_flatten
 
 from grader.isolation.plain import error_text
 from grader.judging.compare import mismatch, non_finite, structure, wrong_types
@@ -108,9 +109,12 @@ class JudgeContext:
 
 def case_error(ctx: JudgeContext, case_id: str, finite: bool = True) -> Outcome | None:
     """A failed Outcome when the learner's forward raised, returned the wrong type, or (unless
-    `finite` is False) NaN/Inf."""
+    `finite` is False) NaN/Inf. An error on an input the main one does not have leads with that."""
     obs = ctx.obs(case_id)
     if obs["error"]:
+        fixed = one_input_only(ctx, case_id)
+        if fixed:
+            return Outcome.fail(f"Most likely: {fixed}\nforward raised {error_text(obs['error'])}")
         return Outcome.fail(raised(ctx, obs["error"]))
     bad = ", ".join(dict.fromkeys(wrong_types(obs["output"])))
     if bad:
@@ -188,15 +192,12 @@ def evidence(ctx: JudgeContext, case_id: str) -> str | None:
         return ("part of forward computes in float32 (a tensor created without dtype=x.dtype, a table built "
                 "in float32 then cast, a .float()): the output is right only to float32's precision, where a "
                 "float64 input must give float64's. Create every tensor in x's dtype")
-    if case_id != MAIN and not case.dtype and MAIN in ctx.cases and ctx.matches(MAIN):
-        main, name = ctx.cases[MAIN], ctx.exercise.class_name
-        if case.config != main.config:
-            return (f"your forward is right for {ctx.exercise.config(main.config).describe(name)} but not for "
-                    f"{ctx.exercise.config(case.config).describe(name)}: something in forward is fixed to the "
-                    "first one's sizes or settings instead of read from self or from the input")
-        return (f"your forward is right for {describe(main)} but not for {describe(case)}: something in forward "
-                "is fixed to one input (a size written in, a loop of fixed length, a table or mask built once and "
-                "kept, or a shortcut that holds only for some values)")
+    unstable = changing_answer(ctx, case_id)
+    if unstable:
+        return unstable
+    fixed = one_input_only(ctx, case_id)
+    if fixed:
+        return fixed
     mixing = mixed_sample(ctx)
     if mixing is not None:
         return mixing
@@ -212,6 +213,42 @@ MAIN = "values/default"
 LARGE = "batch/size-large"
 
 
+def one_input_only(ctx: JudgeContext, case_id: str) -> str | None:
+    """'your forward is right for X but not for Y: ...' when the main case is right and `case_id`, of
+    another config or input variant, is not."""
+    case = ctx.cases[case_id]
+    if case_id == MAIN or case.dtype or case.train or MAIN not in ctx.cases or not ctx.matches(MAIN):
+        return None
+    main, name = ctx.cases[MAIN], ctx.exercise.class_name
+    if case.config != main.config:
+        return (f"your forward is right for {ctx.exercise.config(main.config).describe(name)} but not for "
+                f"{ctx.exercise.config(case.config).describe(name)}: something in forward is fixed to the first "
+                "one's sizes or settings instead of read from self or from the input")
+    if dict(case.variant) == dict(main.variant) or "slice_of" in case.variant:
+        return None
+    return (f"your forward is right for the main input ({describe(main)}) but not for {describe(case)}: "
+            "something in forward is fixed to one input (a size written in, a loop of fixed length, a table or "
+            "mask built once and kept, or a shortcut that holds only for some values)")
+
+
+def changing_answer(ctx: JudgeContext, case_id: str) -> str | None:
+    """'forward gives different outputs for the same input...' when two eval-mode calls on the inputs of
+    `case_id` (cases share the inputs drawn for one config, batch and variant) disagree."""
+    case, mine = ctx.cases[case_id], ctx.learner.get(case_id)
+    if mine is None or mine["error"] or case.train or case.dtype or case.export or case.device == "emulated":
+        return None
+    for other in ctx.cases.values():
+        seen = ctx.learner.get(other.id)
+        if other.id == case_id or seen is None or seen["error"] or other.train or other.dtype or other.export \
+                or other.device == "emulated" or ctx.inputs[other.id] is not ctx.inputs[case_id]:
+            continue
+        if mismatch(mine["output"], seen["output"], **ctx.tolerance) is not None:
+            return ("forward gives different outputs for the same input from one call to the next: it keeps "
+                    "state between calls (a counter, a cache, a tensor kept in self) or draws random numbers in "
+                    "eval mode. Compute the output from the input and the parameters alone")
+    return None
+
+
 def mixed_sample(ctx: JudgeContext) -> str | None:
     """'samples mix: ...' when a sample of the large batch, run alone, gives another output than inside it."""
     from torch.utils._pytree import tree_map
@@ -219,6 +256,9 @@ def mixed_sample(ctx: JudgeContext) -> str | None:
     big = ctx.learner.get(LARGE)
     if big is None or big["error"]:
         return None
+    size = ctx.cases[LARGE].batch
+    if any(not isinstance(t, torch.Tensor) or not t.dim() or t.size(0) != size for t in tree_flatten(big["output"])[0]):
+        return None  # no batch dim to take samples from: the shape check says what is wrong
     rows = [c for c in ctx.cases.values() if c.variant.get("slice_of") == LARGE]
     for row in rows:
         obs = ctx.learner.get(row.id)

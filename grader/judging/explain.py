@@ -72,6 +72,9 @@ COMMON: dict[str, str] = {
     r"'NoneType' object (has no attribute|is not subscriptable)|unsupported operand type\(s\) for .*NoneType":
         "something is None where a tensor is expected: an optional argument (h0, a mask) that was not given, "
         "or a helper that forgets to return",
+    r"does not require grad|element 0 of tensors does not require grad":
+        "forward cuts its output off from autograd: torch.no_grad(), .detach(), .data, .item(), .tolist(), "
+        ".numpy() or a tensor rebuilt with torch.tensor(...) leave no gradient for backward() to follow",
     r"(not enough|too many) values to unpack":
         "unpacking a shape into names: the tensor has a different number of dims than the code assumes (the "
         "input may have extra leading dims)",

@@ -28,7 +28,8 @@ COMPARISONS: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.Gt: ast.Lt, ast.Lt: ast.Gt, ast.GtE: ast.Lt, ast.LtE: ast.Gt, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
 }
 ACTIVATIONS = {"relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "act", "activation",
-               "scale_activation", "dropout"}
+               "scale_activation"}
+DROPOUTS = {"dropout", "drop"}
 DIM_CALLS = {"softmax", "log_softmax", "cat", "stack", "mean", "sum", "amax", "max", "flatten", "transpose",
              "unsqueeze", "squeeze", "chunk", "split", "split_with_sizes"}
 IN_PLACE = {"add", "sub", "mul", "div", "relu", "sigmoid", "tanh", "clamp", "masked_fill", "abs", "neg"}
@@ -194,6 +195,13 @@ def drop_activation(forward: ast.FunctionDef, x: str) -> Iterator[Site]:
             yield call, f"{name}(...) dropped", _put(_copy_of(operand))
 
 
+def drop_dropout(forward: ast.FunctionDef, x: str) -> Iterator[Site]:
+    """Dropout left out: the same function in eval mode, none in train mode."""
+    for call in _calls(forward):
+        if _callee(call) in DROPOUTS and call.args:
+            yield call, f"{_callee(call)}(...) dropped", _put(_copy_of(call.args[0]))
+
+
 def wrong_dim(forward: ast.FunctionDef, x: str) -> Iterator[Site]:
     for call in _calls(forward):
         if _callee(call) not in DIM_CALLS:
@@ -293,6 +301,7 @@ def flip_mode(forward: ast.FunctionDef, x: str) -> Iterator[Site]:
 OPERATORS: dict[str, tuple[tuple[str, ...], Callable[[ast.FunctionDef, str], Iterator[Site]]]] = {
     "swap-operator": (WRONG_OUTPUT, swap_operator),
     "drop-activation": (WRONG_OUTPUT, drop_activation),
+    "drop-dropout": (("mode",), drop_dropout),
     "wrong-dim": (WRONG_AXIS, wrong_dim),
     "drop-transpose": (WRONG_OUTPUT, drop_transpose),
     "cut-graph": (("grad",), cut_graph),

@@ -243,6 +243,9 @@ def judge_fixed_size(ctx: JudgeContext) -> Outcome:
     ctx.obs(MAIN)  # a main case that never ran is not judged here
     if ctx.matches(MAIN):
         return Outcome.ok(f"a batch of {main} is right")
+    if any(o.get("state_changed") or o.get("state_added") or o.get("inputs_changed") for o in ctx.learner.values()):
+        return Outcome.ok("not judged here: forward changes its parameters or input, which explains the outputs "
+                          "better (see the purity checks)")
     right = sorted(c.batch for c in ctx.cases.values() if c.id.startswith("batch/size-") and ctx.matches(c.id))
     if not right:
         return Outcome.ok("no batch size is singled out: the output does not depend on a fixed batch size")
@@ -309,6 +312,11 @@ def _shape_meaning(output: object, expected: object) -> str:
     """'Most likely: ...' for the first output whose shape differs (in a tuple or dict, named), or ''."""
     from torch.utils._pytree import keystr, tree_flatten_with_path
 
+    if isinstance(output, dict) and isinstance(expected, dict) and output.keys() != expected.keys():
+        missing, extra = sorted(set(expected) - set(output)), sorted(set(output) - set(expected))
+        return (f"Most likely: the returned dict {'lacks ' + ', '.join(map(repr, missing)) if missing else ''}"
+                f"{' and ' if missing and extra else ''}{'has ' + ', '.join(map(repr, extra)) if extra else ''}: "
+                f"return exactly the keys the task names, {', '.join(map(repr, sorted(expected)))}\n")
     got = dict(tree_flatten_with_path(output)[0])
     for path, want in tree_flatten_with_path(expected)[0]:
         mine = got.get(path)

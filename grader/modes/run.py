@@ -35,13 +35,15 @@ def run_plan(plan: dict, file: Path, limits: Limits, zygote: Zygote | None = Non
     """
     import torch
 
+    from grader.judging.prepare import hidden_folders
+
     own = zygote is None
     zygote = zygote or Zygote()
     try:
         with tempfile.TemporaryDirectory(prefix="forwardlab-mode-") as tmp:
             plan_path = Path(tmp) / "plan.pt"
             torch.save(plan, plan_path)
-            outcome = zygote.run(plan_path, limits, "cpu", file, on_frame=on_frame)
+            outcome = zygote.run(plan_path, limits, "cpu", file, on_frame=on_frame, hidden=hidden_folders())
     finally:
         if own:
             zygote.close()
