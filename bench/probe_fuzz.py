@@ -46,7 +46,8 @@ def main() -> None:
     for value in range(args.first, args.first + args.secrets):
         with Grader(jobs=2, secret=Secret(value)) as grader:
             for exercise in exercises:
-                files = [*sorted((SUBMISSIONS / exercise).glob("*.py")), ROOT / "content" / "solutions" / f"{exercise}.py"]
+                solution = ROOT / "content" / "solutions" / f"{exercise}.py"
+                files = [*sorted((SUBMISSIONS / exercise).glob("*.py")), solution]
                 for path, report in zip(files, grader.check(exercise, files), strict=True):
                     graded += 1
                     status, category = expectation(path)

@@ -318,8 +318,10 @@ def run(job: dict) -> None:
         config = next(c for c in plan["configs"] if c["name"] == case["config"])
         model, report = model_for(case, config, models, cls, plan["states"][config["name"]], path)
         built_error = {"type": "BuildError", "message": report.get("error", ""), "where": ""}
-        frames.write({"kind": "case", **run_case(model, case, path)} if model is not None
-                     else {"kind": "case", "id": case["id"], "error": built_error})
+        observation = run_case(model, case, path) if model is not None else {"id": case["id"], "error": built_error}
+        frames.write({"kind": "case", **observation})
+        if (observation["error"] or {}).get("type") == "MemoryError":
+            break  # out of memory: every later case would be too, slowly; the judge reports the limit
     if plan.get("mode"):  # a learning mode (grader.modes: trace, train) instead of graded cases
         config = plan["configs"][0]
         fresh, _ = build(cls, config, plan["states"][config["name"]], path)

@@ -262,8 +262,8 @@ def run_case(model: nn.Module, case: dict, learner_file: str | None = None, obse
     obs: dict[str, Any] = {"id": case["id"], "error": None}
     output = None
     try:
-        if case.get("seed") is not None:
-            torch.manual_seed(case["seed"])
+        if case.get("seed") is not None:  # the CPU's generator alone where no GPU is used: no CUDA set-up
+            (torch.manual_seed if device else torch.random.default_generator.manual_seed)(case["seed"])
         if case.get("export"):
             output = exported_call(model, args, kwargs)
         else:
@@ -307,7 +307,6 @@ class Watch:
         params, buffers = dict(model.named_parameters()), dict(model.named_buffers())
         self.inputs = inputs
         self.state_before = _snapshot({**params, **buffers})
-        self.names_before = set(model.state_dict())
         self.inputs_before = _snapshot({str(i): t for i, t in enumerate(inputs)})
         self.calls = CallRecorder(model)
         self.classes = ModuleClassRecorder()
@@ -346,7 +345,7 @@ class Watch:
                 "grad_set_in_forward": [n for n, p in params.items() if p.grad is not None],
                 "state_changed": sorted(set(_changed(self.state_before, state_now))
                                         | (written & set(self.state_before))),
-                "state_added": sorted(set(model.state_dict()) - self.names_before),
+                "state_added": sorted(set(state_now) - set(self.state_before)),
                 "inputs_changed": _changed(self.inputs_before, {str(i): t for i, t in enumerate(self.inputs)})
                 + sorted(n for n in written if n.startswith("input "))}
 

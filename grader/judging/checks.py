@@ -15,7 +15,7 @@ import torch
 from torch.utils._pytree import tree_flatten
 
 from grader.isolation.plain import error_text
-from grader.judging.compare import mismatch, non_finite, structure, wrong_types
+from grader.judging.compare import close, mismatch, non_finite, structure, structure_difference, wrong_types
 from grader.judging.explain import meaning
 from grader.judging.spec import FLOAT64_TOLERANCE, LOW_PRECISION_TOLERANCES, CaseSpec, Exercise
 from grader.judging.stages import first_divergence, match_stages
@@ -100,9 +100,11 @@ class JudgeContext:
     def matches(self, case_id: str) -> bool:
         """Whether the learner's output for `case_id` matches the reference (a case that never ran does not)."""
         obs = self.learner.get(case_id)
-        if obs is None or obs["error"]:
+        if obs is None or obs["error"] or wrong_types(obs["output"]):
             return False
-        return mismatch(obs["output"], self.reference[case_id]["output"], **self.tolerance_for(case_id)) is None
+        expected = self.reference[case_id]["output"]
+        return structure_difference(obs["output"], expected) is None and \
+            close(obs["output"], expected, **self.tolerance_for(case_id))
 
 
 # --- comparing one case --------------------------------------------------------------------

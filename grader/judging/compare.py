@@ -1,8 +1,10 @@
 """Comparing observed outputs with expected ones, in torch.testing.assert_close's own terms.
 
 The mismatch text is assert_close's (mismatched count and percentage, greatest absolute and
-relative difference with their index, the tolerance); this module only adds what it can't know:
-wrong return types and NaN/Inf (where the data first departs from the reference is grader.judging.stages).
+relative difference with their index, the tolerance), made by its own message builder without
+assert_close itself, whose first call imports torch.distributed (and sympy: seconds); this module only
+adds what it can't know: wrong return types and NaN/Inf (where the data first departs from the
+reference is grader.judging.stages).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch.utils._pytree import tree_flatten, tree_flatten_with_path
+from torch.utils._pytree import keystr, tree_flatten, tree_flatten_with_path
 
 
 def wrong_types(value: Any) -> list[str]:
@@ -93,13 +95,27 @@ def mismatch(actual: Any, expected: Any, rtol: float | None = None, atol: float 
         got, want = next(iter(dtypes))
         return (f"your output's dtype is {str(got).removeprefix('torch.')}, the reference's is "
                 f"{str(want).removeprefix('torch.')}: something in forward is created with, or cast to, a fixed dtype")
-    try:
-        torch.testing.assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
-    except AssertionError as err:
-        text = str(err).strip()
-        return text.split("\n\n", 1)[-1] if "\n\n" in text else text
-    except Exception as err:  # noqa: BLE001 - a structure assert_close cannot compare is a mismatch too
-        return str(err)
+    return _first_difference(actual, expected, rtol, atol)
+
+
+def _first_difference(actual: Any, expected: Any, rtol: float | None, atol: float | None) -> str | None:
+    """assert_close's words for the first leaf that differs (with `The failure occurred for item ...` in a
+    tuple or dict), or None."""
+    from torch.testing._comparison import default_tolerances, make_tensor_mismatch_msg
+
+    a_leaves = dict(tree_flatten_with_path(actual)[0])
+    for path, e in tree_flatten_with_path(expected)[0]:
+        a = a_leaves.get(path)
+        where = f"\n\nThe failure occurred for item {keystr(path)}" if path else ""
+        if not (isinstance(a, torch.Tensor) and isinstance(e, torch.Tensor)):
+            if a != e:
+                return f"{a!r} is not {e!r}{where}"
+            continue
+        r, t = (rtol, atol) if rtol is not None and atol is not None else default_tolerances(a, e)
+        matches = torch.isclose(a, e, rtol=r, atol=t, equal_nan=True)
+        if not bool(matches.all()):
+            text = make_tensor_mismatch_msg(a, e, matches, rtol=r, atol=t)
+            return text.split("\n\n", 1)[-1] + where
     return None
 
 

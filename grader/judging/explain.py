@@ -57,6 +57,10 @@ COMMON: dict[str, str] = {
         "torch.where(condition, if_true, if_false) takes the bool condition first",
     r"masked_fill_? only supports boolean masks|masked_fill.*invalid combination of arguments":
         "masked_fill(mask, value) takes the bool mask first, then the value",
+    r"(\w+)\(\) received an invalid combination of arguments":
+        "{0}() got its arguments in an order or of a kind it does not take (a tensor where a number belongs, "
+        "or the other way round): check its signature, e.g. torch.cat(tensors, dim=1), torch.where(condition, "
+        "a, b), x.masked_fill(mask, value)",
     r"Dimension out of range \(expected to be in range of \[(-?\d+), (-?\d+)\], but got (-?\d+)\)":
         "dim {2} does not exist in this tensor (its dims run from {0} to {1}): count the dims of the tensor "
         "at that line (the batch is dim 0)",

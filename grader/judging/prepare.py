@@ -213,7 +213,9 @@ def observe_reference(ex: Exercise, cases: Mapping[str, CaseSpec], inputs: Mappi
 
     wire, reference = [], {}
     for cid, case in cases.items():
-        w = _wire(case, inputs[cid], record_functions=bool(ex.forbidden_modules))
+        # every Python function run is recorded (how a forbidden module's code run without calling the module
+        # is caught) in the value cases only: it slows every call of forward several times over
+        w = _wire(case, inputs[cid], record_functions=bool(ex.forbidden_modules) and cid.startswith("values/"))
         # the reference runs on the CPU and eagerly: only the learner's forward is moved or exported
         ref_case = {**w, "device": None if case.device == "cuda" else case.device, "export": False, "repeat": 0}
         model = refs[case.config]
@@ -259,8 +261,8 @@ def _cast(value: Any, dtype: str) -> Any:
 
 
 def _wire(case: CaseSpec, inputs: Inputs, record_functions: bool) -> dict:
-    """A case as the child receives it. Recording every Python function called (how a forbidden
-    module's code run without calling the module is caught) costs time: only where modules are forbidden."""
+    """A case as the child receives it, with its inputs; `record_functions`: record every Python function
+    forward runs (see runner.FunctionRecorder)."""
     return {"id": case.id, "config": case.config, "args": list(inputs.args), "kwargs": dict(inputs.kwargs),
             "train": case.train, "seed": case.seed, "dtype": case.dtype, "device": case.device,
             "stages": case.stages, "export": case.export, "repeat": case.repeat, "functions": record_functions,
