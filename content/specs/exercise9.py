@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from grader.isolation.plain import error_text
-from grader.judging.checks import CheckDef, JudgeContext, Outcome, all_cases, describe
+from grader.judging.checks import CheckDef, JudgeContext, Outcome, all_cases
 from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, probe, spread_batchnorm
 
 DOWNSAMPLE = "grader.isolation.constructors:downsample"
@@ -122,7 +122,7 @@ def judge_downsample(ctx: JudgeContext) -> Outcome:
             config = ctx.exercise.config(case.config)
             (inplanes, planes), stride = config.args, config.kwargs.get("stride", 1)
             side = SIZE // stride
-            return Outcome.fail(f"{describe(ctx.cases[case.id])}: Most likely: with "
+            return Outcome.fail(f"{ctx.cases[case.id].describe()}: Most likely: with "
                                 f"{config.describe(ctx.exercise.class_name)}, out is [B, {planes}, {side}, {side}] "
                                 f"but x is [B, {inplanes}, {SIZE}, {SIZE}]: when self.downsample is not None the "
                                 f"shortcut is self.downsample(x), not x\nforward raised {error_text(error)}")

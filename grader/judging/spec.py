@@ -97,6 +97,18 @@ class CaseSpec:
     repeat: int = 0
     variant: Mapping[str, Any] = field(default_factory=dict)
 
+    def describe(self) -> str:
+        """'config dim-10, batch 7, length=7, train mode, float64': how the learner is told which call."""
+        parts = [f"batch {self.batch}"]
+        if self.config != "default":
+            parts.insert(0, f"config {self.config}")
+        parts += [f"{k}={v}" for k, v in self.variant.items() if k not in ("slice_of", "index")]
+        if self.train:
+            parts.append("train mode")
+        if self.dtype:
+            parts.append(self.dtype)
+        return ", ".join(parts)
+
 
 class SpecError(ValueError):
     """An exercise declared wrongly (by its author, not the learner): an internal error when grading."""
@@ -198,6 +210,12 @@ def _rename(name: str, prefixes: Mapping[str, str]) -> str:
         if name == old or name.startswith(old + "."):
             return prefixes[old] + name[len(old):]
     return name
+
+
+def size_case(batch: int) -> CaseSpec:
+    """The case of one batch size ('batch/size-16'), or of a batch role drawn per run ('batch/size-small')."""
+    name = {SMALL_BATCH: "small", LARGE_BATCH: "large"}.get(batch, str(batch))
+    return CaseSpec(f"batch/size-{name}", batch=batch)
 
 
 def randn(gen: torch.Generator, *shape: int, scale: float = 1.0) -> torch.Tensor:
