@@ -38,7 +38,10 @@ def isolate(job: dict) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a flood gets EFBIG errors, not a silent kill
     _read_inputs_now(job)
-    guard.hide(job.get("hidden", ()))  # as root: nothing this job starts can see what computes the answers
+    # as root: nothing this job starts can see what computes the answers; once the uid that cannot undo the
+    # mounts runs the job, the Python seal need not check every file it opens (guard.seal)
+    if guard.hide(job.get("hidden", ())) and job.get("uid") is not None:
+        job["hidden"] = []
     null = os.open(os.devnull, os.O_RDONLY)
     out = os.open(job["output"], os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
     os.dup2(null, 0)

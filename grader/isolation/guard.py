@@ -11,7 +11,9 @@ the import-linter contract, which binds the grader's code, not the learner's:
 - `seal(folders)`, always, just before the learner's file runs: the forbidden modules leave
   sys.modules, a meta path finder refuses them, and an audit hook (which no Python code can remove)
   refuses to import them by any route (importlib included) and to open any file under the folders
-  (reading a spec by path to exec it, torch.load or numpy on it, listing them).
+  (reading a spec by path to exec it, torch.load or numpy on it, listing them). Where the mounts
+  already hide the folders from a uid that cannot undo them, the child seals with no folders: every
+  file opened then costs no path resolution.
 
 Without root a learner can always read what their own user can read: that is their own machine. The
 zygote imports none of the forbidden modules, so there is nothing to find in memory either (gc).
