@@ -135,7 +135,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="run every submission per-file (no extrapolation)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="forwardlab-bench-"))
-    env = {**os.environ, "FORWARDLAB_DATA_DIR": str(tmp / "data"), "FORWARDLAB_CACHE_DIR": str(tmp / "cache")}
+    env = {**os.environ, "FORWARDLAB_DATA_DIR": str(tmp / "data")}
     files = generate(tmp / "submissions", args.count)
     total = sum(len(f) for f in files.values())
     expected = {name: status for _, variants in VARIANTS.values() for name, _, status in variants}

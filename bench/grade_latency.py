@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="forwardlab-bench-"))
-    env = {**os.environ, "FORWARDLAB_DATA_DIR": str(tmp / "data"), "FORWARDLAB_CACHE_DIR": str(tmp / "cache")}
+    env = {**os.environ, "FORWARDLAB_DATA_DIR": str(tmp / "data")}
     check = [sys.executable, "-m", "grader", "check", "exercise2", str(SOLUTION), "--json"]
     torch_only = [sys.executable, "-c", "import torch"]
     first = timed(check, env)

@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--poll", action="store_true", help="poll instead of file events")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="forwardlab-bench-"))
-    os.environ.update(FORWARDLAB_DATA_DIR=str(tmp / "data"), FORWARDLAB_CACHE_DIR=str(tmp / "cache"))
+    os.environ.update(FORWARDLAB_DATA_DIR=str(tmp / "data"))
     path = tmp / "exercise2.py"
     path.write_text(SOURCES[1].read_text())
 

@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="forwardlab-bench-"))
-    os.environ.update(FORWARDLAB_DATA_DIR=str(tmp / "data"), FORWARDLAB_CACHE_DIR=str(tmp / "cache"))
+    os.environ.update(FORWARDLAB_DATA_DIR=str(tmp / "data"))
     files = generate(tmp / "submissions", args.count)
 
     from grader.grading import Grader

@@ -79,7 +79,6 @@ def seal(folders: Sequence[str]) -> None:
     roots = tuple(os.path.join(os.path.realpath(f), "") for f in folders)
     for name in [n for n in sys.modules if forbidden(n)]:
         del sys.modules[name]
-    sys.path_importer_cache.clear()
     sys.meta_path.insert(0, Refuse())
 
     def audit(event: str, args: tuple) -> None:

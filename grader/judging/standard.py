@@ -41,7 +41,7 @@ def standard_checks(ex: Exercise) -> list[CheckDef]:
               *ex.early_checks(), *purity_checks(),
               values_check("values/reference", "values", ex.value_cases(), "values",
                            "compare each step with the lesson; the message names the most likely mistake"),
-              CheckDef(REPEAT, "values", ("values/reference",), (CaseSpec(REPEAT, config=main.config, repeat=3),),
+              CheckDef(REPEAT, "values", ("values/reference",), (CaseSpec(REPEAT, config=main.config, repeat=2),),
                        judge_repeat, "compute the output from the input and the parameters alone: keep no counter, "
                                      "cache or tensor in self that one call changes for the next"),
               *batch_checks(ex), *grad_checks(ex), *train_mode_checks(ex), hooks_check(ex)]

@@ -56,7 +56,7 @@ def grade(exercise: dict, config: dict, work: Path) -> dict:
     out = work / f"{exercise['id']}.json"
     cmd = [python(), "-m", "grader", "check", exercise["id"], str(files[0]), "--format", "gradescope",
            "--output", str(out), *config.get("check_args", [])]
-    env = {**os.environ, "FORWARDLAB_DATA_DIR": str(work / "data"), "FORWARDLAB_CACHE_DIR": str(work / "cache")}
+    env = {**os.environ, "FORWARDLAB_DATA_DIR": str(work / "data")}
     try:
         done = subprocess.run(cmd, env=env, cwd=work, capture_output=True, text=True,
                               timeout=config.get("timeout_s", 600))
