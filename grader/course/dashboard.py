@@ -14,6 +14,7 @@ from grader.course import review
 from grader.course.content import Course
 from grader.course.outline import build_outline, latest_answers, lesson_position, quiz_item, standing
 from grader.course.progress import ProgressStore
+from grader.course.registry import order
 
 
 def summary(course: Course, store: ProgressStore, today: date | None = None) -> dict:
@@ -54,7 +55,7 @@ def _exercises(course: Course, store: ProgressStore) -> list[dict]:
     for record in store.check_history():
         history[record.exercise].append(record)
     rows = []
-    for meta in sorted(course.exercises.values(), key=lambda e: int(e.id.removeprefix("exercise"))):
+    for meta in sorted(course.exercises.values(), key=lambda e: order(e.id)):
         checks = history[meta.id]
         best = max(checks, key=lambda r: (r.passed, r.at), default=None)
         rows.append({"id": meta.id, "title": meta.title, "status": store.exercise_status(meta.id),
