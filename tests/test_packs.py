@@ -78,7 +78,8 @@ def test_the_example_pack_passes_its_self_test(grader_session) -> None:
     assert len(exercises) >= 2 and not {"layernorm", "causal_attention"} - set(exercises)
     assert [line.split()[1].rstrip(":") for line in lines[:-1]] == exercises
     for line in lines[:-1]:
-        assert re.match(r"ok +\w+: solution passes \d+ checks, stub is not-started, (\d+)/\1 mistakes named", line), line
+        assert re.match(r"ok +\w+: solution passes \d+ checks, stub is not-started, (\d+)/\1 mistakes named",
+                        line), line
     assert re.match(rf"{len(exercises)} exercise\(s\) in .*: {len(exercises)} ok, 0 failing \(", lines[-1])
 
 
@@ -167,8 +168,9 @@ def test_pack_test_names_each_thing_that_does_not_hold(tmp_path: Path, grader_se
     replace_in(pack / "solutions" / "wrong_work.py", "x + torch.relu(self.fc(x))", "x + self.fc(x)")
     replace_in(pack / "exercises" / "wrong_work.py", 'raise NotImplementedError("write forward: x + relu(fc(x))")',
                "return x + torch.relu(self.fc(x))")
-    replace_in(pack / "specs" / "weak_mistakes.py", "lambda s, c, x: x + _fc(s, x)", "lambda s, c, x: x + F.relu(_fc(s, x))")
-    replace_in(pack / "specs" / "weak_mistakes.py", "lambda s, c, x: F.relu(x + _fc(s, x))", "lambda s, c, x: F.relu(_fc(s, x))")
+    weak = pack / "specs" / "weak_mistakes.py"
+    replace_in(weak, "lambda s, c, x: x + _fc(s, x)", "lambda s, c, x: x + F.relu(_fc(s, x))")  # the reference
+    replace_in(weak, "lambda s, c, x: F.relu(x + _fc(s, x))", "lambda s, c, x: F.relu(_fc(s, x))")  # = mistake 1
     (pack / "solutions" / "no_solution.py").unlink()
     replace_in(pack / "specs" / "broken_spec.py", "import torch\n", "import torch\nimport no_such_module\n")
     lines: list[str] = []
@@ -292,13 +294,13 @@ def test_a_pack_folder_that_does_not_exist_is_a_problem_not_a_crash(tmp_path: Pa
     assert registry.exercise_ids()[0] == "exercise1"
     assert registry.problems() == [f"{tmp_path / 'nowhere'}: FORWARDLAB_CONTENT_PATH names this course pack, but it "
                                    "is not a folder"]
-    with pytest.raises(UsageError, match="unknown exercise 'layernorm'; .*a course pack was not loaded: .*nowhere"):
+    with pytest.raises(UsageError, match=r"unknown exercise 'layernorm'; .*a course pack was not loaded: .*nowhere"):
         registry.resolve("layernorm")
 
 
 # --- packs a learner could write are refused when grading as root -------------------------------
 
-ME = frozenset({0, os.getuid()})  # root owns the folders above any pack
+ME = frozenset({0, getattr(os, "getuid", lambda: 0)()})  # root owns the folders above any pack
 
 
 @pytest.mark.parametrize(("mode", "who"), [(0o775, "its group"), (0o757, "others"), (0o777, "its group and others")])
@@ -374,6 +376,47 @@ def test_pack_exercises_are_listed_initialised_and_placed_in_the_course(tmp_path
     assert "Exercise 3: TinyCNN" in titles
     choices = exercise_choices(course)
     assert choices[2] == ("3. TinyCNN", "exercise3") and choices[-1] == ("LayerNorm by hand", "layernorm")
+
+
+def test_a_pack_exercise_is_opened_hinted_and_checked_in_the_app(tmp_path: Path, monkeypatch) -> None:
+    """In the terminal app the pack's exercises follow its lesson in the outline; opening one shows its
+    task, reveals its hints and sends a check of the learner's file for that id to the grading worker."""
+    from textual.widgets import Markdown
+    from tui_support import fake_factory, make_report, run_async
+
+    from grader.course.content import default_content_dir
+    from grader.course.progress import ProgressStore
+    from tui.app import ForwardLabApp
+    from tui.screens.exercise_screen import ExerciseScreen
+    from tui.widgets.course_outline import CourseOutline
+
+    on_path(monkeypatch, EXAMPLE)
+    monkeypatch.setenv("FORWARDLAB_WORKSPACE", str(tmp_path))
+    store = ProgressStore(tmp_path / "progress.sqlite3")
+    client, factory = fake_factory(store, make_report("pass"))
+    app = ForwardLabApp(store, content_dirs=[default_content_dir(), EXAMPLE], grading_client=factory)
+
+    @run_async
+    async def drive() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            options = [o.id for o in app.screen.query_one(CourseOutline).options]
+            at = options.index("lesson:transformer-blocks")
+            assert options[at + 1:at + 3] == ["exercise:causal_attention", "exercise:layernorm"]
+            app.open_item("exercise", "layernorm")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, ExerciseScreen)
+            await pilot.press("h")
+            await pilot.pause()
+            assert "Every statistic is per position" in app.screen.query_one("#hints", Markdown).source
+            await pilot.press("c")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert client.checked == [("layernorm", str(tmp_path / "exercises" / "layernorm.py"))]
+
+    drive()
+    store.close()
 
 
 def test_content_check_of_a_pack_reports_its_exercise_files(tmp_path: Path, capsys) -> None:
