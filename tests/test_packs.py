@@ -164,7 +164,7 @@ def test_pack_test_names_each_thing_that_does_not_hold(tmp_path: Path, grader_se
     """A wrong solution, a stub that is not a stub, a mistake that equals the reference, two mistakes
     that compute the same, a missing solution, a spec that does not import: one FAIL line each,
     and a failing summary."""
-    pack = scaffold(tmp_path / "pack", "wrong_work", "weak_mistakes", "no_solution", "broken_spec")
+    pack = scaffold(tmp_path / "pack", "wrong_work", "weak_mistakes", "no_solution", "broken_spec", "partial")
     replace_in(pack / "solutions" / "wrong_work.py", "x + torch.relu(self.fc(x))", "x + self.fc(x)")
     replace_in(pack / "exercises" / "wrong_work.py", 'raise NotImplementedError("write forward: x + relu(fc(x))")',
                "return x + torch.relu(self.fc(x))")
@@ -172,6 +172,12 @@ def test_pack_test_names_each_thing_that_does_not_hold(tmp_path: Path, grader_se
     replace_in(weak, "lambda s, c, x: x + _fc(s, x)", "lambda s, c, x: x + F.relu(_fc(s, x))")  # the reference
     replace_in(weak, "lambda s, c, x: F.relu(x + _fc(s, x))", "lambda s, c, x: F.relu(_fc(s, x))")  # = mistake 1
     (pack / "solutions" / "no_solution.py").unlink()
+    # a mistake that does not apply to a batch of 4 (it raises there, as the grader's diagnosis allows): the
+    # learner who makes it is right on the main case, and it is named by the batch checks instead
+    replace_in(pack / "specs" / "partial.py", "lambda s, c, x: F.relu(_fc(s, x))", "_beyond_four")
+    replace_in(pack / "specs" / "partial.py", "class PartialSpec(", "def _beyond_four(s, c, x):\n"
+               "    if x.shape[0] == 4:\n        raise ValueError('not for 4')\n    return F.relu(_fc(s, x))\n\n\n"
+               "class PartialSpec(")
     replace_in(pack / "specs" / "broken_spec.py", "import torch\n", "import torch\nimport no_such_module\n")
     lines: list[str] = []
     assert not pack_test(pack, grader_session, emit=lines.append)
@@ -188,7 +194,9 @@ def test_pack_test_names_each_thing_that_does_not_hold(tmp_path: Path, grader_se
     assert f"{pack / 'solutions' / 'no_solution.py'}: missing" in by_id["no_solution"]
     assert re.search(r"specs/broken_spec\.py:\d+: the exercise spec does not import: ModuleNotFoundError: No module "
                      r"named 'no_such_module'", by_id["broken_spec"])
-    assert lines[-1].startswith(f"4 exercise(s) in {pack}: 0 ok, 4 failing")
+    assert by_id["partial"].startswith("ok    partial:") and "3/3 mistakes named (1 in batch, 2 in values)" in \
+        by_id["partial"], by_id["partial"]
+    assert lines[-1].startswith(f"5 exercise(s) in {pack}: 1 ok, 4 failing")
 
 
 def test_pack_test_of_a_folder_without_exercises_is_a_usage_error(tmp_path: Path, capsys) -> None:

@@ -26,7 +26,9 @@ from grader.judging.spec import Exercise, Mistake
 from grader.report import Report
 
 # A declared mistake as a submission: the spec and the solution travel inside it (the child reads
-# its own file before it drops privileges, and may not reach the pack's folder after).
+# its own file before it drops privileges, and may not reach the pack's folder after). Where the
+# mistake does not apply (it raises for those inputs), the learner who makes it gets the solution's
+# output, as the grader's diagnosis assumes.
 MISTAKE_SUBMISSION = '''\
 """Mistake {index} of {id}, written out by `grader pack test`: the solution's class, whose forward
 returns what the mistake computes from the model's own weights."""
@@ -56,7 +58,10 @@ class {class_name}(_Solution):
 
     def forward(self, *args, **kwargs):
         weights = {{**dict(self.named_parameters()), **dict(self.named_buffers())}}
-        return _MISTAKE.forward(weights, self.mistake_config, *args, **kwargs)
+        try:
+            return _MISTAKE.forward(weights, self.mistake_config, *args, **kwargs)
+        except Exception:  # the mistake does not apply to these inputs (the grader skips it there too)
+            return super().forward(*args, **kwargs)
 '''
 
 
@@ -83,7 +88,7 @@ def pack_test(pack: Path, grader: Grader | None = None, emit: Callable[[str], No
     pack = Path(pack)
     if not pack.is_dir():
         raise UsageError(f"no such folder: {pack}")
-    ids = [p.stem for p in sorted((pack / "specs").glob("*.py")) if not p.stem.startswith("_")]
+    ids = sorted((p.stem for p in (pack / "specs").glob("*.py") if not p.stem.startswith("_")), key=registry.order)
     if not ids:
         raise UsageError(f"{pack} holds no exercise: a pack declares each one in specs/ID.py "
                          f"(`grader new exercise ID --dir {pack}` writes a working one)")
