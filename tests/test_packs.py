@@ -69,6 +69,7 @@ def replace_in(path: Path, old: str, new: str) -> None:
 
 # --- the example pack and the scaffold pass their self-test -----------------------------------
 
+@pytest.mark.xdist_group("example-pack")  # one worker prepares its exercises once, for this test and the guide's
 def test_the_example_pack_passes_its_self_test(grader_session) -> None:
     """Every exercise of examples/packs/transformer: solution passes, stub not-started, each declared
     mistake (4 each) named when written out as a submission; one line per exercise, summary last."""
@@ -162,8 +163,8 @@ def test_new_exercise_never_overwrites(tmp_path: Path, monkeypatch, capsys) -> N
 
 def test_pack_test_names_each_thing_that_does_not_hold(tmp_path: Path, grader_session) -> None:
     """A wrong solution, a stub that is not a stub, a mistake that equals the reference, two mistakes
-    that compute the same, a missing solution, a spec that does not import: one FAIL line each,
-    and a failing summary."""
+    that compute the same, a missing solution, a spec that does not import, a misnamed spec: one FAIL
+    line each, and a failing summary."""
     pack = scaffold(tmp_path / "pack", "wrong_work", "weak_mistakes", "no_solution", "broken_spec", "partial")
     replace_in(pack / "solutions" / "wrong_work.py", "x + torch.relu(self.fc(x))", "x + self.fc(x)")
     replace_in(pack / "exercises" / "wrong_work.py", 'raise NotImplementedError("write forward: x + relu(fc(x))")',
@@ -179,8 +180,12 @@ def test_pack_test_names_each_thing_that_does_not_hold(tmp_path: Path, grader_se
                "    if x.shape[0] == 4:\n        raise ValueError('not for 4')\n    return F.relu(_fc(s, x))\n\n\n"
                "class PartialSpec(")
     replace_in(pack / "specs" / "broken_spec.py", "import torch\n", "import torch\nimport no_such_module\n")
+    (pack / "specs" / "Bad-Name.py").write_text("EXERCISE = None\n")
     lines: list[str] = []
     assert not pack_test(pack, grader_session, emit=lines.append)
+    assert lines[0] == f"FAIL  {pack / 'specs' / 'Bad-Name.py'}: 'Bad-Name' is not a valid file name for a spec: " \
+                       "an exercise id is 1-40 lower-case letters, digits and _, starting with a letter (e.g. " \
+                       "layernorm, kv_cache)"
     by_id = {line.split()[1].rstrip(":"): line for line in lines[:-1]}
     assert by_id["wrong_work"].startswith("FAIL")
     assert "the solution wrong_work.py is fail, expected pass (values/reference: " in by_id["wrong_work"]
@@ -196,7 +201,7 @@ def test_pack_test_names_each_thing_that_does_not_hold(tmp_path: Path, grader_se
                      r"named 'no_such_module'", by_id["broken_spec"])
     assert by_id["partial"].startswith("ok    partial:") and "3/3 mistakes named (1 in batch, 2 in values)" in \
         by_id["partial"], by_id["partial"]
-    assert lines[-1].startswith(f"5 exercise(s) in {pack}: 1 ok, 4 failing")
+    assert lines[-1].startswith(f"5 exercise(s) in {pack}: 1 ok, 4 failing, 1 other problem(s) (")
 
 
 def test_pack_test_of_a_folder_without_exercises_is_a_usage_error(tmp_path: Path, capsys) -> None:
@@ -453,6 +458,7 @@ def guide_blocks() -> list[list[str]]:
     return [block.strip().splitlines() for block in re.findall(r"```sh\n(.*?)```", guide, re.S)]
 
 
+@pytest.mark.xdist_group("example-pack")
 def test_every_command_of_the_authoring_guide_works(tmp_path: Path, monkeypatch, capsys, borrowed_workers) -> None:
     """Each ```sh block of the guide runs, command by command, where its first line says (an empty
     folder, or the repository's root); every command exits 0. Only `grader` and `export` may

@@ -97,21 +97,30 @@ def _add(cat: Catalog, spec: Path) -> None:
     exercise_id, pack = spec.stem, spec.parent.parent
     if exercise_id.startswith("_"):  # a helper module of the pack's specs, not an exercise
         return
-    if not EXERCISE_ID.fullmatch(exercise_id):
-        cat.problems.append(f"{spec}: {exercise_id!r} is not a valid file name for a spec: {ID_RULE}")
+    misnamed = name_problem(spec)
+    if misnamed:
+        cat.problems.append(misnamed)
         return
-    if exercise_id in cat.specs or exercise_id in cat.blocked:
-        first = cat.specs.pop(exercise_id, None)
-        message = cat.blocked.get(exercise_id) or (f"exercise id {exercise_id!r} is declared twice: in {first} and in "
-                                                   f"{spec}; rename one of them")
-        cat.blocked[exercise_id] = message
-        cat.problems.append(message)
+    if exercise_id in cat.blocked:  # a third declaration: the first two are named already
+        return
+    if exercise_id in cat.specs:
+        first = cat.specs.pop(exercise_id)
+        cat.blocked[exercise_id] = f"exercise id {exercise_id!r} is declared twice: in {first} and in {spec}; " \
+                                   "rename one of them"
+        cat.problems.append(cat.blocked[exercise_id])
         return
     cat.specs[exercise_id] = spec
     for path, what in ((pack / "exercises" / f"{exercise_id}.yaml", "its YAML (title, summary, hints)"),
                        (pack / "exercises" / f"{exercise_id}.py", "the learner's stub")):
         if not path.is_file():
             cat.problems.append(f"{path}: missing: exercise {exercise_id!r} needs {what} here, next to {spec}")
+
+
+def name_problem(spec: Path) -> str | None:
+    """Why `spec` (specs/NAME.py) cannot declare an exercise by its name, or None."""
+    if EXERCISE_ID.fullmatch(spec.stem):
+        return None
+    return f"{spec}: {spec.stem!r} is not a valid file name for a spec: {ID_RULE}"
 
 
 def _as_root() -> bool:

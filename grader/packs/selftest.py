@@ -88,13 +88,14 @@ def pack_test(pack: Path, grader: Grader | None = None, emit: Callable[[str], No
     pack = Path(pack)
     if not pack.is_dir():
         raise UsageError(f"no such folder: {pack}")
-    ids = sorted((p.stem for p in (pack / "specs").glob("*.py") if not p.stem.startswith("_")), key=registry.order)
-    if not ids:
+    specs = [p for p in (pack / "specs").glob("*.py") if not p.stem.startswith("_")]
+    ids = sorted((p.stem for p in specs if not registry.name_problem(p)), key=registry.order)
+    if not specs:
         raise UsageError(f"{pack} holds no exercise: a pack declares each one in specs/ID.py "
                          f"(`grader new exercise ID --dir {pack}` writes a working one)")
     start = time.perf_counter()
     with on_content_path(pack):
-        general = _general_problems(pack)
+        general = [m for m in map(registry.name_problem, sorted(specs)) if m] + _general_problems(pack)
         for problem in general:
             emit(f"FAIL  {problem}")
         refused = any(p.startswith("refusing") for p in general)
