@@ -37,7 +37,8 @@ Loc = tuple[Any, ...]
 class Located(Protocol):
     """A loaded document that can place a problem on its own source lines (loader._Doc)."""
 
-    model: Any
+    @property
+    def model(self) -> Any: ...
 
     def problem(self, loc: Loc, message: str, line: int | None = None) -> Problem: ...
 
