@@ -18,14 +18,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.course.progress import ProgressStore
+from grader.course.workspace import default_file, init_workspace  # noqa: F401  (re-exported)
 from grader.errors import UsageError
-from grader.progress import ProgressStore
 from grader.report import Report
-from grader.workspace import default_file, init_workspace  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
-    from grader.content import Course
-    from grader.review import Outlook
+    from grader.course.content import Course
+    from grader.course.review import Outlook
 
 
 @dataclass(frozen=True)
@@ -38,20 +38,20 @@ class ExerciseInfo:
 
 def exercise_ids() -> list[str]:
     """Every exercise id, in curriculum order (exercise1 ... exercise14)."""
-    from grader.registry import exercise_ids as ids
+    from grader.course.registry import exercise_ids as ids
 
     return ids()
 
 
 def resolve_exercise(name: str) -> str:
     """'3', 'exercise3' or 'Exercise3' -> 'exercise3'; anything else raises UsageError naming the valid ids."""
-    from grader.registry import resolve
+    from grader.course.registry import resolve
 
     return resolve(name)
 
 
 def list_exercises(store: ProgressStore | None = None) -> list[ExerciseInfo]:
-    from grader.content import load_exercise_meta
+    from grader.course.content import load_exercise_meta
 
     infos = []
     for ex_id in exercise_ids():
@@ -68,14 +68,14 @@ def check(exercise: str, file: str | Path | None = None, *, device: str = "cpu",
     Records the result in `store` when one is given. Raises UsageError for an unknown exercise,
     a missing file or an unavailable device.
     """
-    from grader.engine import grade_files
+    from grader.grading import grade_files
 
     return grade_files(resolve_exercise(exercise), [file], device=device, store=store)[0]
 
 
 def next_hint(exercise: str, store: ProgressStore) -> tuple[int, int, str]:
     """Reveal the next hint: (number shown, number available, text of the newest one)."""
-    from grader.content import load_exercise_meta
+    from grader.course.content import load_exercise_meta
 
     ex_id = resolve_exercise(exercise)
     hints = load_exercise_meta(ex_id).hints
@@ -86,24 +86,25 @@ def next_hint(exercise: str, store: ProgressStore) -> tuple[int, int, str]:
 
 
 def trace(exercise: str, file: str | Path | None = None, *, batch: int | None = None) -> dict:
-    """The pipeline trace of the learner's forward beside the reference's (see grader.trace.trace_file)."""
-    from grader.trace import trace_file
+    """The pipeline trace of the learner's forward beside the reference's (see grader.modes.trace.trace_file)."""
+    from grader.modes.trace import trace_file
 
     return trace_file(exercise, file, batch)
 
 
 def train(exercise: str, file: str | Path | None = None, *, epochs: int = 5, seed: int = 0,
           on_epoch: Callable[[dict], None] | None = None) -> dict:
-    """Train the learner's digit classifier on real digits (see grader.train.train_file)."""
-    from grader.train import Settings, train_file
+    """Train the learner's digit classifier on real digits (see grader.modes.train.train_file)."""
+    from grader.isolation.training import Settings
+    from grader.modes.train import train_file
 
     return train_file(exercise, file, Settings(epochs=epochs, seed=seed), on_epoch=on_epoch)
 
 
 def progress_summary(store: ProgressStore, course: Course | None = None, today: date | None = None) -> dict:
-    """The progress dashboard's numbers (see grader.dashboard.summary); `course` defaults to the shipped one."""
-    from grader.content import load_course
-    from grader.dashboard import summary
+    """The progress dashboard's numbers (see grader.course.dashboard.summary); `course` defaults to the shipped one."""
+    from grader.course.content import load_course
+    from grader.course.dashboard import summary
 
     return summary(course if course is not None else load_course(), store, today)
 
@@ -118,14 +119,14 @@ def duration_text(seconds: float) -> str:
 
 def trainable_exercises() -> tuple[str, ...]:
     """The exercises `train` works for: the digit classifiers."""
-    from grader.train import TRAINABLE
+    from grader.modes.train import TRAINABLE
 
     return TRAINABLE
 
 
 def review_outlook(store: ProgressStore, today: date | None = None) -> Outlook:
     """The review schedule today: due items (oldest first), how many wait for later, how many are retired."""
-    from grader.review import outlook
+    from grader.course.review import outlook
 
     return outlook(store, today)
 

@@ -16,16 +16,18 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from grader.errors import UsageError
+from grader.isolation.worker import pipes
 from grader.report import Report
 
 
 def serve(store_path: str | None) -> int:
     """Answer requests from stdin until it closes. Each reply is one JSON line on stdout."""
-    from grader.engine import Grader, resolve_device, submission_paths
-    from grader.progress import ProgressStore
-    from grader.registry import resolve
+    from grader.course.progress import ProgressStore
+    from grader.course.registry import resolve
+    from grader.grading import Grader
 
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints (ours or a library's) must not corrupt the protocol
@@ -42,12 +44,8 @@ def serve(store_path: str | None) -> int:
                 elif request["op"] in ("trace", "train"):
                     reply = {"ok": True, "result": _run_mode(request, grader, protocol)}
                 else:
-                    exercise = resolve(request["exercise"])
-                    (path, label), = submission_paths(exercise, [request.get("file")])
-                    prep = grader.prepared(exercise, resolve_device(request.get("device", "cpu")))
-                    report = grader.grade(prep, path, label)
-                    if store is not None:
-                        store.record_check(report.to_dict())
+                    report, = grader.check(resolve(request["exercise"]), [request.get("file")],
+                                           device=request.get("device", "cpu"), store=store)
                     reply = {"ok": True, "report": {**report.to_dict(), "output": report.output}}
             except UsageError as err:
                 reply = {"ok": False, "usage": True, "error": str(err)}
@@ -61,10 +59,11 @@ def _run_mode(request: dict, grader, protocol) -> dict:
     """A pipeline trace or a training run on the worker's warm zygote (a fresh one if it died)."""
     zygote = grader.zygotes[0] if grader.zygotes[0].alive else None
     if request["op"] == "trace":
-        from grader.trace import trace_file
+        from grader.modes.trace import trace_file
 
         return trace_file(request["exercise"], request.get("file"), request.get("batch"), zygote=zygote)
-    from grader.train import Settings, train_file
+    from grader.isolation.training import Settings
+    from grader.modes.train import train_file
 
     def send(row: dict) -> None:
         protocol.write(json.dumps({"event": row}) + "\n")
@@ -96,10 +95,11 @@ class ServiceClient:
         with self._lock:
             for _attempt in range(2):
                 proc = self._start()
+                stdin, stdout = pipes(proc)
                 try:
-                    proc.stdin.write(json.dumps(request) + "\n")
-                    proc.stdin.flush()
-                    reply = self._reply(proc, on_event)
+                    stdin.write(json.dumps(request) + "\n")
+                    stdin.flush()
+                    reply = self._reply(stdout, on_event)
                 except (BrokenPipeError, OSError):
                     reply = None
                 if reply is not None:
@@ -109,9 +109,9 @@ class ServiceClient:
             raise ServiceError("the grading worker stopped unexpectedly twice")
 
     @staticmethod
-    def _reply(proc: subprocess.Popen, on_event: Callable[[dict], None] | None) -> dict | None:
+    def _reply(stdout: IO[str], on_event: Callable[[dict], None] | None) -> dict | None:
         """The reply to the request just sent (None if the worker died); events before it go to `on_event`."""
-        while line := proc.stdout.readline():
+        while line := stdout.readline():
             message = json.loads(line)
             if "event" not in message:
                 return message
@@ -123,25 +123,29 @@ class ServiceClient:
         self._request({"op": "warm"})
 
     def run_mode(self, request: dict, on_event: Callable[[dict], None] | None = None) -> dict:
-        """The result of a "trace" or "train" request (see grader.trace.trace_file, grader.train.train_file)."""
-        reply = self._request(request, on_event)
-        if not reply["ok"]:
-            raise (UsageError if reply.get("usage") else ServiceError)(reply["error"])
-        return reply["result"]
+        """The result of a "trace" or "train" request (see grader.modes.trace.trace_file and
+        grader.modes.train.train_file)."""
+        return _successful(self._request(request, on_event))["result"]
 
     def check(self, exercise: str, file: str | Path | None, device: str = "cpu") -> Report:
-        reply = self._request({"op": "check", "exercise": exercise, "file": str(file) if file else None, "device": device})
-        if not reply["ok"]:
-            raise (UsageError if reply.get("usage") else ServiceError)(reply["error"])
-        return Report.from_dict(reply["report"])
+        request = {"op": "check", "exercise": exercise, "file": str(file) if file else None, "device": device}
+        return Report.from_dict(_successful(self._request(request))["report"])
 
     def close(self) -> None:
         with self._lock:
             if self._proc is not None and self._proc.poll() is None:
-                self._proc.stdin.close()
+                pipes(self._proc)[0].close()
                 try:
                     self._proc.wait(timeout=5)
                 except subprocess.TimeoutExpired:
                     self._proc.kill()
                     self._proc.wait()
             self._proc = None
+
+
+def _successful(reply: dict) -> dict:
+    """The worker's reply, or the error it reports: a UsageError (exit 2) or a ServiceError."""
+    if not reply["ok"]:
+        raise (UsageError if reply.get("usage") else ServiceError)(reply["error"])
+    return reply
+

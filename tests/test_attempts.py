@@ -1,4 +1,4 @@
-"""First tries and retries (grader.attempts) and the recorded option order, in the progress store."""
+"""First tries and retries (grader.course.attempts) and the recorded option order, in the progress store."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.attempts import Score, histories, order_text, parse_order, score, shuffled
-from grader.progress import ProgressStore
-from test_tui_support import store  # noqa: F401
+from grader.course.attempts import Score, histories, order_text, parse_order, score, shuffled
+from grader.course.progress import ProgressStore
 
 
 def test_first_try_and_retries_are_counted_apart(store: ProgressStore) -> None:

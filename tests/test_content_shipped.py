@@ -10,8 +10,8 @@ from functools import lru_cache
 
 import pytest
 
-from grader.content import Course, check_content, load_course, load_exercise_meta
-from grader.content.rules import MIN_QUESTIONS
+from grader.course.content import Course, check_content, load_course, load_exercise_meta
+from grader.course.content.rules import MIN_QUESTIONS
 
 SEED_ROLES = ["overview", "why", "where", "mental-model", "build-up", "under-the-hood", "design", "myths",
               "expert-zone", "when-not", "production", "connections", "pitfalls", "takeaways"]

@@ -7,12 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+from test_trace import DIGITS_BAD_VIEW, DIGITS_MIXED, DIGITS_MODULES, HEAD, write
 
 from grader.cli import main
-from grader.content import load_course
+from grader.course.content import load_course
 from grader.errors import UsageError
-from grader.train import Settings, load_digits, train_file
-from test_trace import DIGITS_BAD_VIEW, DIGITS_MIXED, DIGITS_MODULES, HEAD, write
+from grader.isolation.training import Settings
+from grader.modes.train import load_digits, train_file
 
 DIGITS_WIDE = HEAD + "        return self.relu(self.fc1(self.flatten(x)))\n"  # returns [B, 128]
 TINY_CNN = """\
@@ -115,7 +116,7 @@ def test_the_split_is_stratified_and_disjoint() -> None:
 def test_the_shipped_digits_are_the_csvs(tmp_path) -> None:
     import numpy as np
 
-    from grader.train import digits_path
+    from grader.modes.train import digits_path
 
     source = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist_5k.csv.gz"
     if not source.exists():

@@ -14,11 +14,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from tui_support import FakeGradingClient, run_async
 from textual.widgets import DataTable, Markdown, ProgressBar
 
-from grader.progress import ProgressStore
-from grader.review import day_start
-from test_tui_support import FakeGradingClient, content_dir, run_async, store, workspace  # noqa: F401
+from grader.course.progress import ProgressStore
+from grader.course.review import day_start
 from tui.app import ForwardLabApp
 from tui.screens.home_screen import HomeScreen
 from tui.screens.progress_screen import ProgressScreen

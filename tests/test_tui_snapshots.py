@@ -9,9 +9,9 @@ import random
 from pathlib import Path
 
 import pytest
+from tui_support import fake_factory, make_report, write_content
 
-from grader.progress import ProgressStore
-from test_tui_support import content_dir, fake_factory, make_report, store, workspace, write_content  # noqa: F401
+from grader.course.progress import ProgressStore
 from tui.app import ForwardLabApp
 
 SIZE = (110, 34)

@@ -23,14 +23,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.engine import submission_paths
-    from grader.registry import resolve
-    from grader.sandbox import Zygote
+    from grader.course.registry import resolve
+    from grader.grading import submission_paths
+    from grader.isolation.worker import Zygote
 
     submission_paths(resolve(args.exercise), [args.file])  # usage errors before anything starts
     zygote = Zygote()  # it imports torch while this process does
     try:
-        from grader.trace import trace_file
+        from grader.modes.trace import trace_file
 
         result = trace_file(args.exercise, args.file, args.batch, zygote=zygote)
     finally:
@@ -56,7 +56,7 @@ def trace_view(result: dict, width: int = 80):
     """The trace as a rich table, the first diverging stage highlighted, then the verdict. Wider
     terminals also get each stage's value range and its counterpart in the reference."""
     from rich import box
-    from rich.console import Group
+    from rich.console import Group, RenderableType
     from rich.table import Table
     from rich.text import Text
 
@@ -82,7 +82,7 @@ def trace_view(result: dict, width: int = 80):
         table.add_row(*({"#": str(first), "stage": "raised", "out": result["error"].split()[0],
                          "": "✗ ◀"}.get(c, "") for c in columns), style="bold red")
     verdict, style = VERDICTS[result["status"]]
-    parts = [table, Text.assemble(("● ", style), (verdict, style))]
+    parts: list[RenderableType] = [table, Text.assemble(("● ", style), (verdict, style))]
     if result["first_divergence"]:
         parts.append(Text("◀ " + result["first_divergence"]["message"], style="yellow"))
     elif result["error"] and result["status"] != "not-started":

@@ -9,7 +9,8 @@ from grader.commands.common import add_exercise
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from grader.train import MAX_EPOCHS, OPTIMIZERS, TRAINABLE, Settings
+    from grader.isolation.training import Settings
+    from grader.modes.train import MAX_EPOCHS, OPTIMIZERS, TRAINABLE
 
     p = sub.add_parser("train", help="train your digit classifier and watch loss and accuracy per epoch",
                        description=f"Train your model ({', '.join(TRAINABLE)}) on 4,000 real handwritten digits and "
@@ -18,8 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "Exit code 0 when training ran to the end, 1 when your model could not be trained.")
     add_exercise(p)
     p.add_argument("file", nargs="?", metavar="FILE", help="your file (default: the workspace's exercises/EXERCISE.py)")
-    p.add_argument("--epochs", type=int, default=Settings.epochs, metavar="N", help=f"passes over the data, 1-{MAX_EPOCHS} (default: 5)")
-    p.add_argument("--seed", type=int, default=Settings.seed, help="seed of the starting weights and the shuffling (default: 0)")
+    p.add_argument("--epochs", type=int, default=Settings.epochs, metavar="N", help=f"passes over the data, "
+                                                                                    f"1-{MAX_EPOCHS} (default: 5)")
+    p.add_argument("--seed", type=int, default=Settings.seed, help="seed of the starting weights and the shuffling "
+                                                                   "(default: 0)")
     p.add_argument("--lr", type=float, default=Settings.lr, help="learning rate (default: 0.001)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=Settings.optimizer,
                    help="adam, or sgd with momentum 0.9 (default: adam)")
@@ -28,17 +31,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.engine import submission_paths
-    from grader.sandbox import Zygote
-    from grader.train import Settings, check_trainable
+    from grader.grading import submission_paths
+    from grader.isolation.training import Settings
+    from grader.isolation.worker import Zygote
+    from grader.modes.train import check_trainable, validate
 
     settings = Settings(epochs=args.epochs, seed=args.seed, lr=args.lr, optimizer=args.optimizer)
-    settings.validate()
+    validate(settings)
     submission_paths(check_trainable(args.exercise), [args.file])  # usage errors before anything starts
     zygote = Zygote()  # it imports torch while this process does
     bar = EpochBar(settings.epochs)
     try:
-        from grader.train import train_file
+        from grader.modes.train import train_file
 
         result = train_file(args.exercise, args.file, settings, zygote=zygote, on_epoch=bar.advance)
     finally:
@@ -75,24 +79,27 @@ class EpochBar:
 
 def train_view(result: dict):
     """The seed's training table (epoch, loss, accuracy, observation), a loss chart, and a verdict."""
-    from rich.console import Group
+    from rich.console import Group, RenderableType
     from rich.table import Table
     from rich.text import Text
 
     s = result["settings"]
     table = Table(title=f"{result['exercise']} · {result['file']} · {result['train_size']} training digits, "
-                        f"{result['test_size']} held out · {s['optimizer']} lr {s['lr']:g}, batch {s['batch']}, seed {s['seed']}",
+                        f"{result['test_size']} held out · {s['optimizer']} lr {s['lr']:g}, batch {s['batch']}, seed "
+                        f"{s['seed']}",
                   title_justify="left", header_style="bold")
     for column in ("epoch", "loss ↓", "train acc.", "held-out acc. ↑", "observation"):
         table.add_column(column, justify="right" if column != "observation" else "left")
     for row in result["history"]:
         table.add_row(str(row["epoch"]), f"{row['loss']:.3f}", f"{row['train_accuracy']:.1%}",
                       f"{row['accuracy']:.1%}", Text(row["observation"], style="dim"))
-    parts = [table, Text(loss_chart([r["loss"] for r in result["history"]]))] if result["history"] else []
+    losses = [r["loss"] for r in result["history"]]
+    parts: list[RenderableType] = [table, Text(loss_chart(losses))] if losses else []
     if result["error"]:
         parts.append(Text(f"✗ training stopped: {result['error']}", style="bold red"))
     else:
-        parts.append(Text(f"✓ {result['accuracy']:.1%} of the held-out digits right after {len(result['history'])} epochs",
+        parts.append(Text(f"✓ {result['accuracy']:.1%} of the held-out digits right after {len(result['history'])} "
+                          f"epochs",
                           style="bold green"))
     return Group(*parts)
 

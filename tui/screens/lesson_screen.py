@@ -7,8 +7,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Markdown, OptionList, Static
 
-from grader.attempts import parse_order, shuffled
-from grader.outline import latest_answers, lesson_position, save_lesson_position
+from grader.course.attempts import parse_order, shuffled
+from grader.course.outline import latest_answers, lesson_position, save_lesson_position
 from tui.lesson_markdown import section_markdown
 from tui.screens.lab_screen import LabScreen
 from tui.widgets.choice_list import ChoiceList

@@ -13,9 +13,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Markdown, ProgressBar
 
-from grader.attempts import histories, score, shuffled
-from grader.content import Question
-from grader.outline import quiz_item
+from grader.course.attempts import histories, score, shuffled
+from grader.course.content import Question
+from grader.course.outline import quiz_item
 from tui.screens.lab_screen import LabScreen
 from tui.widgets.choice_list import ChoiceList
 from tui.widgets.commit_card import CommitCard

@@ -1,6 +1,6 @@
 """ReviewScreen: today's due review items, one at a time — the questions re-asked, the exercises pointed to.
 
-What is due comes from the review schedule (grader.review via grader.api); every answer given here is
+What is due comes from the review schedule (grader.course.review via grader.api); every answer given here is
 recorded like any other, and the progress store moves the item on (right) or back to box 1 (wrong).
 """
 
@@ -15,9 +15,9 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Markdown, ProgressBar
 
 from grader.api import review_outlook
-from grader.attempts import shuffled
-from grader.content import Course
-from grader.progress import ProgressStore
+from grader.course.attempts import shuffled
+from grader.course.content import Course
+from grader.course.progress import ProgressStore
 from tui.screens.lab_screen import LabScreen
 from tui.screens.spotter_screen import snippet_item
 from tui.widgets.commit_card import CommitCard

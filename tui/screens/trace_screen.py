@@ -119,7 +119,7 @@ class TraceScreen(LabScreen):
             self.app.call_from_thread(self.show, result)
 
     def show(self, result: dict) -> None:
-        """Fill the table from a trace result (grader.trace.trace_file's dict)."""
+        """Fill the table from a trace result (grader.modes.trace.trace_file's dict)."""
         table = self.query_one(DataTable)
         table.clear()
         first = (result["first_divergence"] or {}).get("index")

@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Markdown, Static
 
-from grader.attempts import order_text
+from grader.course.attempts import order_text
 from tui.widgets.choice_list import LETTERS, ChoiceList
 
 

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Markdown, Static
 
-from grader.content import ExerciseMeta
+from grader.course.content import ExerciseMeta
 
 
 class ExerciseReviewCard(Vertical):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.content import Myth
+from grader.course.content import Myth
 from tui.widgets.commit_card import CommitCard
 
 OPTIONS = ("Yes, that's true", "No, it's a myth")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from grader.content import Predict
+from grader.course.content import Predict
 from tui.widgets.commit_card import CommitCard
 
 

@@ -9,8 +9,8 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Collapsible, ProgressBar, Static
 
-from grader.content import Problem
-from grader.outline import OutlineItem, Standing
+from grader.course.content import Problem
+from grader.course.outline import OutlineItem, Standing
 from tui.paths import short_path
 from tui.widgets.course_outline import KIND_LABELS
 

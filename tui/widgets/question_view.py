@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from grader.content import Question
+from grader.course.content import Question
 from tui.widgets.commit_card import CommitCard
 
 

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from grader.content import Snippet
+from grader.course.content import Snippet
 
 
 class LinePicker(OptionList):
