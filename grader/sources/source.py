@@ -35,10 +35,7 @@ class Source:
     data: bytes
     places: tuple[str, ...] = ()
     problem: str = ""
-
-    @property
-    def extracted(self) -> bool:
-        return self.path.suffix.lower() == ".ipynb"
+    extracted: bool = False  # `data` is not the file's own bytes: the child loads it from a file of its own
 
     @property
     def text(self) -> str:
@@ -60,12 +57,22 @@ def load_source(path: Path, label: str, class_name: str) -> Source:
     try:
         cells = notebook_cells(data)
     except NotebookError as err:
-        return Source(path, label, b"", problem=str(err))
-    code = extract(cells, class_name)
+        return Source(path, label, b"", problem=str(err), extracted=True)
+    return cells_source(path, label, cells, class_name, "save the notebook")
+
+
+def cells_source(path: Path, label: str, cells: list[tuple[str, str]], class_name: str, then: str,
+                 defined_as: str | None = None) -> Source:
+    """The code of `cells` (name, source) that `class_name` needs; `defined_as`: the name the cells
+    give the class, when another (it is then bound to `class_name` too)."""
+    code = extract(cells, defined_as or class_name)
+    text, places = code.text, code.places
+    if defined_as and defined_as != class_name and code.found:
+        text, places = text + f"{class_name} = {defined_as}\n", (*places, f"{class_name} = {defined_as}")
     problem = "" if code.found else (
-        f"no code cell of this notebook defines class {class_name}: define it in a code cell "
-        f"(class {class_name}(nn.Module): ...), run it and save the notebook")
-    return Source(path, label, code.text.encode(), code.places, problem)
+        f"no code cell defines class {defined_as or class_name}: define it in a code cell "
+        f"(class {defined_as or class_name}(nn.Module): ...), run it and {then}")
+    return Source(path, label, text.encode(), places, problem, extracted=True)
 
 
 def fingerprint_text(source: Source) -> str | None:
