@@ -110,10 +110,11 @@ class Grader:
             graded = sources[groups[j][0]]
             for i in groups[j]:
                 copy = i != groups[j][0]
-                results[i] = tell(report, graded, loaded_from, sources[i], same_lines(graded, sources[i])
-                                  if copy else None, same_as=graded.label if copy else None)
+                told = tell(report, graded, loaded_from, sources[i], same_lines(graded, sources[i]) if copy else None,
+                            same_as=graded.label if copy else None)
+                results[i] = told
                 if on_done:
-                    on_done(results[i])
+                    on_done(told)
 
         if self.pool is not None:
             self.pool.grade_many(exercise_id, device, jobs, done)

@@ -56,7 +56,8 @@ def _ranked(title: str, reports: list[Report], found: Callable[[Report], set[str
     lines = ["", f"most common {title}:"]
     for thing, count in counts.most_common(TOP):
         more = f", +{count - EXAMPLES} more" if count > EXAMPLES else ""
-        lines.append(f"  {count:>{width}} of {len(reports)}: {thing}\n      e.g. {', '.join(files[thing][:EXAMPLES])}{more}")
+        lines += [f"  {count:>{width}} of {len(reports)}: {thing}",
+                  f"      e.g. {', '.join(files[thing][:EXAMPLES])}{more}"]
     if len(counts) > TOP:
         lines.append(f"  ... and {len(counts) - TOP} more")
     return lines

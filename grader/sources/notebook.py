@@ -138,8 +138,9 @@ def _statement(cell: int, node: ast.stmt) -> _Statement:
     try:
         table = symtable.symtable(ast.unparse(node), "<cell>", "exec")
     except SyntaxError:  # parses, yet does not compile (`nonlocal` at the top): the child reports it
-        named = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        return _Statement(cell, node, {node.name} if named else set(), set(), set())
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return _Statement(cell, node, {node.name}, set(), set())
+        return _Statement(cell, node, set(), set(), set())
     binds = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
     needs = {s.get_name() for s in table.get_symbols() if s.is_referenced()}
     stack = list(table.get_children())

@@ -26,10 +26,15 @@ def canonical_tree(text: str) -> ast.Module | None:
         return None
     for node in ast.walk(tree):
         _drop_docstring(node)
-    if not any(isinstance(n, ast.Name) and n.id in DYNAMIC or isinstance(n, ast.Attribute) and n.attr in DYNAMIC
-               or isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(tree)):
+    if not any(map(_reads_scopes, ast.walk(tree))):
         _rename_locals(tree)
     return tree
+
+
+def _reads_scopes(node: ast.AST) -> bool:
+    """Whether the node may read variables by name, or rebind another scope's (global, nonlocal)."""
+    return (isinstance(node, ast.Name) and node.id in DYNAMIC) or \
+        (isinstance(node, ast.Attribute) and node.attr in DYNAMIC) or isinstance(node, (ast.Global, ast.Nonlocal))
 
 
 def fingerprint(text: str) -> str | None:
