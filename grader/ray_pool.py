@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import tempfile
 from collections import deque
@@ -59,7 +60,7 @@ class GradingActor:
 
         return {"key": cache_key(registry.spec_files()[self.prep.exercise.id]), "device": self.prep.device,
                 "checks": [(c.id, c.category) for c in self.prep.checks],
-                "pids": [z.proc.pid for z in self.grader.zygotes]}
+                "pids": [os.getpid(), *(z.proc.pid for z in self.grader.zygotes)]}
 
     def grade(self, label: str, data: bytes, name: str) -> tuple[Report, str]:
         """Grade one submission's bytes as file `name`; (its report, the path the child loaded)."""
@@ -87,14 +88,15 @@ class RayPool:
         self.started = not self.ray.is_initialized()
         if self.started:
             try:
-                self.ray.init(address=address, include_dashboard=False, logging_level=logging.ERROR,
+                # "local": a Ray instance of our own, never one found running on this machine
+                self.ray.init(address=address or "local", include_dashboard=False, logging_level=logging.ERROR,
                               log_to_driver=False, configure_logging=True)
             except (ConnectionError, ValueError, RuntimeError) as err:
                 where = f"join the Ray cluster at {address}" if address else "start a local Ray instance"
                 raise UsageError(f"cannot {where}: {err}") from None
         self.size, self.gpus, self.limits, self.sandbox = actors, gpus_per_actor, limits, sandbox
         self.actors: list[Any] = []
-        self.pids: list[int] = []  # every process the actors' workers hold (for tests of the clean-up)
+        self.pids: list[int] = []  # the actors' processes and their zygotes (for tests of the clean-up)
         self._checks: list[tuple[str, str]] = []
         self._device = "cpu"
 
