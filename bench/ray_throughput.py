@@ -59,8 +59,9 @@ def main() -> None:
         starts[backend] = small - slopes[backend] * args.small
         print(f"{backend:>5}: {args.large / large:5.2f} submissions/s on {args.large}; fixed {starts[backend]:5.1f} s "
               f"+ {slopes[backend] * 1000:4.0f} ms per submission")
-    print(f"Ray's overhead: {(slopes['ray'] - slopes['local']) * 1000:+.0f} ms per submission "
-          f"({slopes['ray'] / slopes['local']:.2f}x the local pool's), {starts['ray'] - starts['local']:+.1f} s at start")
+    per, start = (slopes["ray"] - slopes["local"]) * 1000, starts["ray"] - starts["local"]
+    print(f"Ray's overhead: {per:+.0f} ms per submission ({slopes['ray'] / slopes['local']:.2f}x the local pool's), "
+          f"{start:+.1f} s at start")
     print(f"verdicts identical on both backends: {'yes' if not differ else 'NO: ' + ', '.join(differ)}")
     sys.exit(1 if differ else 0)
 
