@@ -92,8 +92,9 @@ class _Statement:
 def extract(cells: Sequence[tuple[str, str]], class_name: str) -> Extract:
     """The statements of `cells` that `class_name` needs, as one Python source with its line map.
 
-    A cell that does not parse is kept whole only when it defines the class (then the child reports
-    its syntax error, naming the cell); otherwise it cannot be needed, and is left out."""
+    A cell that does not parse is kept whole only when it would define the class and no other cell
+    does (then the child reports its syntax error, naming the cell); otherwise, as in the kernel, it
+    defined nothing, and is left out."""
     lines = [python_lines(source) for _, source in cells]
     statements: list[_Statement] = []
     broken: dict[int, list[str]] = {}  # cells kept whole, for the syntax error the learner must see
@@ -113,11 +114,11 @@ def extract(cells: Sequence[tuple[str, str]], class_name: str) -> Extract:
         for line_no, line in _segment(lines[s.cell], s.node):
             text.append(line)
             places.append(f"{cells[s.cell][0]}, line {line_no}")
-    for i, cell in broken.items():
+    defined = any(class_name in s.binds for s in kept)
+    for i, cell in ({} if defined else broken).items():  # a broken cell defined nothing, where another did
         text += cell
         places += [f"{cells[i][0]}, line {n}" for n in range(1, len(cell) + 1)]
-    found = bool(broken) or any(class_name in s.binds for s in kept)
-    return Extract("\n".join(text) + "\n", tuple(places), found)
+    return Extract("\n".join(text) + "\n", tuple(places), defined or bool(broken))
 
 
 def _needed(statements: list[_Statement], class_name: str) -> list[_Statement]:
