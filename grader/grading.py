@@ -10,6 +10,7 @@ runs the same on Ray actors, across machines. Either way the reports are told th
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import threading
 import time
@@ -116,10 +117,15 @@ class Grader:
                 if on_done:
                     on_done(told)
 
-        if self.pool is not None:
-            self.pool.grade_many(exercise_id, device, jobs, done)
-        else:
-            self._grade_many(self.prepared(exercise_id, resolve_device(device)), jobs, done)
+        try:
+            if self.pool is not None:
+                self.pool.grade_many(exercise_id, device, jobs, done)
+            else:
+                self._grade_many(self.prepared(exercise_id, resolve_device(device)), jobs, done, len(sources) > 1)
+        finally:
+            for job, group in zip(jobs, groups, strict=True):
+                if sources[group[0]].extracted:
+                    shutil.rmtree(job.path.parent, ignore_errors=True)
         reports = [r for r in results if r is not None]
         if store is not None:
             for report in reports:
@@ -136,15 +142,15 @@ class Grader:
         path.write_bytes(source.data)
         return Job(path, source.label, source.data)
 
-    def _grade_many(self, prep: Prepared, jobs: Sequence[Job], done: JobDone) -> None:
-        """Grade jobs on all zygotes at once."""
+    def _grade_many(self, prep: Prepared, jobs: Sequence[Job], done: JobDone, batch: bool) -> None:
+        """Grade jobs on all zygotes at once; in a `batch`, one that cannot run fails alone."""
         pending, lock = iter(range(len(jobs))), threading.Lock()
 
         def work(slot: int) -> None:
             # each free worker takes the next file: one slow submission holds up only its own worker
             while (i := _next(pending, lock)) is not None:
                 job = jobs[i]
-                report = self._grade_in_batch(prep, job.path, job.label, slot) if len(jobs) > 1 \
+                report = self._grade_in_batch(prep, job.path, job.label, slot) if batch \
                     else self.grade(prep, job.path, job.label, slot=slot)
                 done(i, report, str(job.path))
 

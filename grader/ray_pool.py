@@ -99,11 +99,16 @@ class RayPool:
         self.pids: list[int] = []  # the actors' processes and their zygotes (for tests of the clean-up)
         self._checks: list[tuple[str, str]] = []
         self._device = "cpu"
+        self._for: tuple[str, str] | None = None  # the exercise and device the actors hold
 
     def grade_many(self, exercise_id: str, device: str, jobs: Sequence[Job], done: JobDone) -> None:
         device, gpus = self._placement(device)
-        wanted = self.size or max(1, int(self.ray.cluster_resources().get("CPU", 1)))
-        self._start(exercise_id, device, gpus, min(wanted, len(jobs)))
+        if self._for != (exercise_id, device):  # the actors hold one prepared exercise: another needs new ones
+            self._stop_actors()
+            self._for = (exercise_id, device)
+        wanted = min(self.size or max(1, int(self.ray.cluster_resources().get("CPU", 1))), len(jobs))
+        if len(self.actors) < wanted:  # warm actors stay for the next batch of the same exercise
+            self._start(exercise_id, device, gpus, wanted - len(self.actors))
         queue: deque[tuple[int, int]] = deque((i, 1) for i in range(len(jobs)))
         running: dict[Any, tuple[Any, int, int]] = {}  # object ref -> (actor, job index, try)
         while queue or running:
@@ -172,12 +177,16 @@ class RayPool:
         with contextlib.suppress(Exception):
             self.ray.kill(actor, no_restart=True)
 
-    def close(self) -> None:
-        """Close every actor's grader (its zygote), end the actors, and a Ray instance started here."""
+    def _stop_actors(self) -> None:
+        """Close every actor's grader (its zygote), then end the actors."""
         closing = [a.close.remote() for a in self.actors]
         with contextlib.suppress(self.ray.exceptions.RayError):
             self.ray.get(closing, timeout=60)
         for actor in list(self.actors):
             self._lose(actor)
+
+    def close(self) -> None:
+        """End the actors, and the Ray instance if it was started here."""
+        self._stop_actors()
         if self.started:
             self.ray.shutdown()
