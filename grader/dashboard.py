@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import date
 
 from grader import review
-from grader.content import Course
+from grader.content import Course, Lesson
 from grader.outline import build_outline, latest_answers, lesson_position, quiz_item, standing
 from grader.progress import ProgressStore
 
@@ -25,8 +25,8 @@ def summary(course: Course, store: ProgressStore, today: date | None = None) -> 
     overall = standing(outline, store, today)
     answers = latest_answers(store, "quiz")
     lessons = [{"id": lesson.id, "title": lesson.title, "state": state[("lesson", lesson.id)],
-                "sections_read": lesson_position(store, lesson.id)[1] + 1 if store.position(f"lesson:{lesson.id}") else 0,
-                "sections": len(lesson.sections)} for lesson in course.lessons]
+                "sections_read": _sections_read(store, lesson), "sections": len(lesson.sections)}
+               for lesson in course.lessons]
     quizzes = []
     order = {lesson.id: i for i, lesson in enumerate(course.lessons)}
     for quiz in sorted(course.quizzes, key=lambda q: (order.get(q.lesson, len(order)), q.id)):
@@ -46,6 +46,11 @@ def summary(course: Course, store: ProgressStore, today: date | None = None) -> 
         "answers": _answer_counts(store),
         "lessons": lessons, "quizzes": quizzes, "exercises": exercises,
     }
+
+
+def _sections_read(store: ProgressStore, lesson: Lesson) -> int:
+    position = lesson_position(store, lesson.id)
+    return position.read_of(lesson) if position else 0
 
 
 def _exercises(course: Course, store: ProgressStore) -> list[dict]:

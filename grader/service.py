@@ -58,19 +58,26 @@ def serve(store_path: str | None) -> int:
 
 
 def _run_mode(request: dict, grader, protocol) -> dict:
-    """A pipeline trace or a training run on the worker's warm zygote (a fresh one if it died)."""
-    zygote = grader.zygotes[0] if grader.zygotes[0].alive else None
+    """A pipeline trace or a training run on the worker's warm zygote, with the file's check verdict."""
+    from grader.modes import checked
+    from grader.registry import resolve
+
+    exercise, file = resolve(request["exercise"]), request.get("file")
     if request["op"] == "trace":
         from grader.trace import trace_file
 
-        return trace_file(request["exercise"], request.get("file"), request.get("batch"), zygote=zygote)
-    from grader.train import Settings, train_file
+        return checked(grader, exercise, file,
+                       lambda zygote: trace_file(exercise, file, request.get("batch"), zygote=zygote))
+    from grader.train import Settings, check_trainable, train_file
 
     def send(row: dict) -> None:
         protocol.write(json.dumps({"event": row}) + "\n")
 
-    return train_file(request["exercise"], request.get("file"), Settings(**request.get("settings", {})),
-                      zygote=zygote, on_epoch=send)
+    settings = Settings(**request.get("settings", {}))
+    check_trainable(exercise)  # usage errors before the check runs
+    settings.validate()
+    return checked(grader, exercise, file,
+                   lambda zygote: train_file(exercise, file, settings, zygote=zygote, on_epoch=send))
 
 
 class ServiceError(RuntimeError):

@@ -98,7 +98,7 @@ def test_content_check_command_exit_codes(tmp_path: Path) -> None:
     assert done.returncode == 1 and f"{path}:6: sectons: unknown key 'sectons'" in done.stdout
     path.unlink()
     done = run()
-    assert done.returncode == 0 and done.stdout.strip() == "1 lessons, 1 quizzes (2 questions), 1 exercises"
+    assert done.returncode == 0 and done.stdout.strip() == "1 lesson, 1 quiz (2 questions), 1 exercise"
 
 
 @run_async

@@ -5,13 +5,15 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Markdown, ProgressBar
+from textual.widgets import Header, ProgressBar
 
 from grader.content import Question
 from grader.outline import quiz_item
 from tui.screens.lab_screen import LabScreen
 from tui.widgets.choice_list import LETTERS, ChoiceList
 from tui.widgets.commit_card import CommitCard
+from tui.widgets.lab_footer import LabFooter
+from tui.widgets.prose import Prose
 from tui.widgets.question_view import QuestionView
 
 
@@ -38,7 +40,7 @@ class QuizScreen(LabScreen):
         yield Header()
         yield ProgressBar(total=len(self.questions), show_eta=False, id="quiz-progress")
         yield VerticalScroll(id="quiz-body")
-        yield Footer()
+        yield LabFooter()
 
     async def on_mount(self) -> None:
         await self._show_question()
@@ -96,7 +98,7 @@ class QuizScreen(LabScreen):
             lines.append("Every answer right. Press **Esc** to go back to the outline.")
         body = self.query_one("#quiz-body", VerticalScroll)
         await body.remove_children()
-        await body.mount(Markdown("\n".join(lines), id="quiz-summary"))
+        await body.mount(Prose("\n".join(lines), id="quiz-summary"))
         body.focus()
         self.refresh_bindings()
 

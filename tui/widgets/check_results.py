@@ -19,7 +19,8 @@ VERDICT = {
 class CheckResults(VerticalScroll):
     """Shows the latest report; empty until the first check."""
 
-    async def show(self, report: Report | None) -> None:
+    async def show(self, report: Report | None, note: str | None = None) -> None:
+        """Show `report` (None: no check yet); `note` says where an earlier result comes from."""
         await self.remove_children()
         if report is None:
             await self.mount(Static("No check yet. Press [b]c[/] to check your file, or [b]e[/] to edit it.",
@@ -32,10 +33,11 @@ class CheckResults(VerticalScroll):
             f"{report.passed} passed · {len(report.failed)} failed · {skipped} skipped",
             (f" · {report.duration_s:.2f} s on {report.device}", "$text-muted"),
         )
-        widgets: list = [Static(summary, classes="results-summary")]
+        widgets: list = [Static(note, classes="results-stamp")] if note else []
+        widgets.append(Static(summary, classes="results-summary"))
         if report.status == "not-started":
-            widgets.append(Static("forward() still raises NotImplementedError: press [b]e[/] to write it.",
-                                  classes="results-note"))
+            widgets.append(Static(Content.assemble("forward() still raises NotImplementedError: press ", ("e", "bold"),
+                                                   " to write it."), classes="results-note"))
         first = report.first_failure
         rows = [CheckRow(check, expanded=check is first) for check in report.checks]
         widgets += rows

@@ -13,6 +13,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList
 
+from tui.widgets.prose import inline
+
 LETTERS = "ABCDEF"
 
 
@@ -20,7 +22,7 @@ class ChoiceList(OptionList):
     """Single-answer: a key picks an option. Multiple-answer: keys and Space toggle. Enter commits."""
 
     BINDINGS = [
-        Binding("enter", "submit", "Commit answer", id="choice.submit", tooltip="Lock in your answer"),
+        Binding("enter", "submit", "Commit", id="choice.submit", tooltip="Lock in your answer"),
         Binding("space", "pick", "Toggle", show=False, id="choice.toggle"),
         *(Binding(f"{i + 1},{LETTERS[i].lower()}", f"pick({i})", f"Option {LETTERS[i]}", show=False,
                   id=f"choice.pick{i + 1}") for i in range(len(LETTERS))),
@@ -57,7 +59,7 @@ class ChoiceList(OptionList):
             mark = ("☑" if index in self.chosen else "☐", "bold")
         else:
             mark = ("●" if index in self.chosen else "○", "bold")
-        return Content.assemble(mark, " ", (f"{LETTERS[index]}  ", "bold"), self.texts[index])
+        return Content.assemble(mark, " ", (f"{LETTERS[index]}  ", "bold"), inline(self.texts[index]))
 
     def _refresh_prompts(self) -> None:
         for index in range(len(self.texts)):
@@ -67,7 +69,8 @@ class ChoiceList(OptionList):
         # Once locked, Enter and the option keys fall through to the screen (e.g. "next question").
         if self.locked and action in ("submit", "pick"):
             return False
-        return True
+        # Keys past the last option do nothing here (and F1's help does not list them).
+        return not (action == "pick" and parameters and int(parameters[0]) >= len(self.texts))  # type: ignore[call-overload]
 
     def action_pick(self, index: int | None = None) -> None:
         index = self.highlighted if index is None else index
@@ -84,11 +87,17 @@ class ChoiceList(OptionList):
         # OptionList calls this on a mouse click: a click picks, like a key does.
         self.action_pick()
 
+    def keys_hint(self) -> str:
+        """How to pick here: '1-4 or A-D', with Space for questions with several answers."""
+        last = len(self.texts)
+        keys = f"1-{last} or A-{LETTERS[last - 1]}" if last > 1 else "1 or A"
+        return f"{keys}, Space to toggle" if self.multiple else keys
+
     def action_submit(self) -> None:
         if not self.multiple and not self.chosen and self.highlighted is not None:
             self.chosen = {self.highlighted}
         if not self.chosen:
-            self.notify("Pick at least one option first (1-6 or A-F, Space to toggle).", severity="warning")
+            self.notify(f"Pick at least one option first ({self.keys_hint()}).", severity="warning")
             return
         self._refresh_prompts()
         self.post_message(self.Submitted(self, sorted(self.chosen)))

@@ -12,9 +12,10 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from tui.widgets.choice_list import LETTERS, ChoiceList
+from tui.widgets.prose import Prose
 
 
 def letters(indices: Sequence[int]) -> str:
@@ -65,9 +66,9 @@ class CommitCard(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(self.kicker, classes="card-kicker")
-        yield Markdown(self.question, classes="card-question")
+        yield Prose(self.question, classes="card-question")
         yield ChoiceList(self.options, multiple=self.multiple)
-        yield Markdown("", classes="card-feedback")
+        yield Prose("", classes="card-feedback")
 
     def on_mount(self) -> None:
         if self.previous is not None:
@@ -83,7 +84,7 @@ class CommitCard(Vertical):
         choices.chosen = set(chosen)
         choices.reveal(self.correct)
         self.add_class("-right" if set(chosen) == self.correct else "-wrong")
-        self.query_one(".card-feedback", Markdown).update(self.feedback(chosen))
+        self.query_one(".card-feedback", Prose).update(self.feedback(chosen))
 
     def feedback(self, chosen: list[int]) -> str:
         raise NotImplementedError

@@ -13,10 +13,11 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.highlight import highlight
 from textual.message import Message
-from textual.widgets import Markdown, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from grader.content import Snippet
+from tui.widgets.prose import Prose
 
 
 class LinePicker(OptionList):
@@ -114,7 +115,7 @@ class SnippetCard(Vertical):
         yield Static(self.kicker, classes="card-kicker")
         yield Static("Which line has the bug? ↑↓ or its number, then Enter.", classes="snippet-question")
         yield LinePicker(self.snippet)
-        yield Markdown("", classes="card-feedback")
+        yield Prose("", classes="card-feedback")
 
     def on_mount(self) -> None:
         if self.previous is not None:
@@ -131,5 +132,5 @@ class SnippetCard(Vertical):
         self.add_class("-right" if right else "-wrong")
         verdict = (f"**✔ Right: line {line}.**" if right
                    else f"**✘ Line {line} is fine. The bug is on line {self.snippet.bug_line}.**")
-        self.query_one(".card-feedback", Markdown).update(
+        self.query_one(".card-feedback", Prose).update(
             f"{verdict}\n\n**Why.** {self.snippet.explanation}\n\n**Fix.** {self.snippet.fix}")
