@@ -220,23 +220,26 @@ EPOCHS = [{"epoch": n, "loss": loss, "train_accuracy": acc - 0.01, "accuracy": a
 
 
 class ModesClient(FakeGradingClient):
-    """The fake worker, with canned traces and training runs that stream their epochs."""
+    """The fake worker, with canned traces and training runs (`trace_result`, `train_result`) that stream
+    their epochs; by default the file fails its checks (CHECK_FAILS)."""
 
     def __init__(self, store_path: Path) -> None:
-        super().__init__(store_path, [])
+        super().__init__(store_path, [make_report("fail")])
         self.traced: list[str] = []
         self.trained: list[tuple[str, int, int]] = []
+        self.trace_result = TRACE
+        self.train_result = {"status": "ok", "error": None, "history": EPOCHS, "accuracy": EPOCHS[-1]["accuracy"],
+                             "check": CHECK_FAILS}
 
     def trace(self, exercise: str, file=None, *, batch=None) -> dict:
         self.traced.append(exercise)
-        return TRACE
+        return self.trace_result
 
     def train(self, exercise: str, file=None, *, epochs: int = 5, seed: int = 0, on_epoch=None) -> dict:
         self.trained.append((exercise, epochs, seed))
-        for row in EPOCHS:
+        for row in self.train_result["history"]:
             on_epoch(row)
-        return {"status": "ok", "error": None, "history": EPOCHS, "accuracy": EPOCHS[-1]["accuracy"],
-                "check": CHECK_FAILS}
+        return self.train_result
 
 
 def run_async(test: Callable[..., Coroutine]) -> Callable[..., None]:
