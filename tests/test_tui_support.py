@@ -32,6 +32,7 @@ sections:
     role: overview
     body: |
       A model's **forward** method turns inputs into outputs.
+      Calling model(x) runs __call__, which calls forward.
     code:
       - code: |
           import torch

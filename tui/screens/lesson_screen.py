@@ -84,6 +84,7 @@ class LessonScreen(LabScreen):
         page = self.query_one("#page", VerticalScroll)
         await page.remove_children()
         page.border_title = f"Section {index + 1} of {len(self.lesson.sections)}"
+        page.border_subtitle = ""
         myths = latest_answers(self.lab.store, "myth")
         rest = Vertical(
             Prose(section_markdown(section), id="section-text"),
@@ -98,6 +99,11 @@ class LessonScreen(LabScreen):
         await page.mount_all([*widgets, rest])
         page.scroll_home(animate=False)
         self.call_after_refresh(self._focus_next_question)
+
+    def on_code_fence_resized(self) -> None:
+        # A code block wider than the page: name the keys that scroll it, on the page's border.
+        wide = any(fence.wide for fence in self.query(CodeFence))
+        self.query_one("#page").border_subtitle = "← → scroll the wide code" if wide else ""
 
     def _focus_next_question(self) -> None:
         """Focus the first card still waiting for an answer (the prediction, then myths), else the text."""

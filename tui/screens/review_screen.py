@@ -133,10 +133,10 @@ class ReviewScreen(LabScreen):
         if not self.keys:
             lines = ["# Nothing to review today", "", "Questions you answer wrong and exercises that fail come back "
                      "here, spaced out over days: the next day, then 2, 4, 8 and 16 days later while you keep getting "
-                     "them right."]
+                     "them right.", ""]
         if outlook.due:
             still = "1 item is" if len(outlook.due) == 1 else f"{len(outlook.due)} items are"
-            lines.append(f"{still} still due today (skipped or missed).")
+            lines += [f"{still} still due today (skipped or missed).", ""]
         if outlook.next_due:
             lines.append(f"Next review: **{outlook.next_due:%A} {outlook.next_due.day} {outlook.next_due:%B}** "
                          f"({plural(outlook.waiting, 'item')} waiting).")

@@ -14,6 +14,7 @@ import re
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownFence
 
@@ -60,6 +61,17 @@ class CodeFence(MarkdownFence, can_focus=True):
         Binding("left", "scroll_code(-1)", "Code left", show=False, id="code.left"),
         Binding("right", "scroll_code(1)", "Code right", show=False, id="code.right"),
     ]
+
+    class Resized(Message):
+        """The block has a new size: whether it is wider than its panel may have changed."""
+
+    @property
+    def wide(self) -> bool:
+        """True when the code is wider than the panel and scrolls sideways."""
+        return self.max_scroll_x > 0
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
 
     def action_scroll_code(self, step: int) -> None:
         self.scroll_relative(x=step * SCROLL_STEP, animate=False)
