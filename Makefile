@@ -2,19 +2,28 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+WORKSPACE ?= workspace
 
-.PHONY: run test bench clean
+.PHONY: run test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
+# the app on a learner workspace of your own (created on first run, never overwritten)
 run: $(VENV)/.installed
-	$(VENV)/bin/forwardlab
+	$(VENV)/bin/grader init $(WORKSPACE) > /dev/null
+	FORWARDLAB_WORKSPACE=$(WORKSPACE) $(VENV)/bin/forwardlab
 
-test: $(VENV)/.installed
+# lint and types first (seconds), then the suite
+test: lint
 	$(PY) -m pytest -q
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: $(VENV)/.installed
 	$(PY) bench/grade_latency.py

@@ -29,7 +29,8 @@ SOURCES = [ROOT / "tests" / "submissions" / "exercise2" / name for name in ("cor
 
 def warm_rounds(path: Path, rounds: int, poll: bool) -> list[tuple[float, float, str]]:
     """(detection s, grading s, status) per save."""
-    from grader.engine import Grader, reference_cache
+    from grader.grading import Grader
+    from grader.judging.prepare import reference_cache
     from grader.watching import FileWatcher
 
     done, seen = threading.Event(), {}

@@ -25,7 +25,7 @@ import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch_throughput import generate  # noqa: E402
+from batch_throughput import generate
 
 
 def proc_kb(pid: int, field: str, table: str = "status") -> int:
@@ -88,7 +88,7 @@ def main() -> None:
     os.environ.update(FORWARDLAB_DATA_DIR=str(tmp / "data"), FORWARDLAB_CACHE_DIR=str(tmp / "cache"))
     files = generate(tmp / "submissions", args.count)
 
-    from grader.engine import Grader
+    from grader.grading import Grader
 
     children: dict[str, list[float]] = {}
     with Grader(jobs=args.jobs) as grader:

@@ -20,15 +20,15 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.course.progress import ProgressStore
+from grader.course.workspace import default_file, init_workspace  # noqa: F401  (re-exported)
 from grader.errors import UsageError
-from grader.progress import ProgressStore
 from grader.report import Report
 from grader.wording import code_spans, duration_text, plural  # noqa: F401  (re-exported)
-from grader.workspace import default_file, init_workspace  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
-    from grader.content import Course
-    from grader.review import Outlook
+    from grader.course.content import Course
+    from grader.course.review import Outlook
 
 
 @dataclass(frozen=True)
@@ -41,20 +41,20 @@ class ExerciseInfo:
 
 def exercise_ids() -> list[str]:
     """Every exercise id, in curriculum order (exercise1 ... exercise14)."""
-    from grader.registry import exercise_ids as ids
+    from grader.course.registry import exercise_ids as ids
 
     return ids()
 
 
 def resolve_exercise(name: str) -> str:
     """'3', 'exercise3' or 'Exercise3' -> 'exercise3'; anything else raises UsageError naming the valid ids."""
-    from grader.registry import resolve
+    from grader.course.registry import resolve
 
     return resolve(name)
 
 
 def list_exercises(store: ProgressStore | None = None) -> list[ExerciseInfo]:
-    from grader.content import load_exercise_meta
+    from grader.course.content import load_exercise_meta
 
     infos = []
     for ex_id in exercise_ids():
@@ -71,14 +71,14 @@ def check(exercise: str, file: str | Path | None = None, *, device: str = "cpu",
     Records the result in `store` when one is given. Raises UsageError for an unknown exercise,
     a missing file or an unavailable device.
     """
-    from grader.engine import grade_files
+    from grader.grading import grade_files
 
     return grade_files(resolve_exercise(exercise), [file], device=device, store=store)[0]
 
 
 def next_hint(exercise: str, store: ProgressStore) -> tuple[int, int, str]:
     """Reveal the next hint: (number shown, number available, text of the newest one)."""
-    from grader.content import load_exercise_meta
+    from grader.course.content import load_exercise_meta
 
     ex_id = resolve_exercise(exercise)
     hints = load_exercise_meta(ex_id).hints
@@ -89,29 +89,32 @@ def next_hint(exercise: str, store: ProgressStore) -> tuple[int, int, str]:
 
 
 def trace(exercise: str, file: str | Path | None = None, *, batch: int | None = None) -> dict:
-    """The pipeline trace of the learner's forward beside the reference's (see grader.trace.trace_file),
-    with `grader check`'s verdict on the file under "check" (see grader.modes.checked)."""
-    from grader.engine import Grader, reference_cache
-    from grader.modes import checked
+    """The pipeline trace of the learner's forward beside the reference's (see grader.modes.trace.trace_file),
+    with `grader check`'s verdict on the file under "check" (see grader.modes.verdict)."""
+    from grader.grading import Grader
+    from grader.judging.prepare import reference_cache
+    from grader.modes.verdict import checked
 
     exercise_id = resolve_exercise(exercise)
     with Grader(jobs=1, cache=reference_cache()) as grader:  # its zygote imports torch while this process does
-        from grader.trace import trace_file
+        from grader.modes.trace import trace_file
 
         return checked(grader, exercise_id, file, lambda zygote: trace_file(exercise_id, file, batch, zygote=zygote))
 
 
 def train(exercise: str, file: str | Path | None = None, *, epochs: int = 5, seed: int = 0, lr: float = 1e-3,
           optimizer: str = "adam", on_epoch: Callable[[dict], None] | None = None) -> dict:
-    """Train the learner's digit classifier on real digits (see grader.train.train_file), with `grader
-    check`'s verdict on the file under "check"."""
-    from grader.engine import Grader, reference_cache
-    from grader.modes import checked
-    from grader.train import Settings, check_trainable, train_file
+    """Train the learner's digit classifier on real digits (see grader.modes.train.train_file), with
+    `grader check`'s verdict on the file under "check"."""
+    from grader.grading import Grader
+    from grader.isolation.training import Settings
+    from grader.judging.prepare import reference_cache
+    from grader.modes.train import check_trainable, train_file, validate
+    from grader.modes.verdict import checked
 
     exercise_id = check_trainable(exercise)
     settings = Settings(epochs=epochs, seed=seed, lr=lr, optimizer=optimizer)
-    settings.validate()
+    validate(settings)
     with Grader(jobs=1, cache=reference_cache()) as grader:  # its zygote imports torch while this process does
         return checked(grader, exercise_id, file,
                        lambda zygote: train_file(exercise_id, file, settings, zygote=zygote, on_epoch=on_epoch))
@@ -119,30 +122,30 @@ def train(exercise: str, file: str | Path | None = None, *, epochs: int = 5, see
 
 def check_note(check: dict | None, mode: str) -> str | None:
     """What the top of a trace ("trace") or training ("train") view says when the file fails `grader check`:
-    the `"check"` of a trace or train result, turned into a sentence and a lesson (see grader.modes)."""
-    from grader.modes import check_note as note
+    the `"check"` of a trace or train result, turned into a sentence and a lesson (see grader.modes.verdict)."""
+    from grader.modes.verdict import check_note as note
 
     return note(check, mode)
 
 
 def progress_summary(store: ProgressStore, course: Course | None = None, today: date | None = None) -> dict:
-    """The progress dashboard's numbers (see grader.dashboard.summary); `course` defaults to the shipped one."""
-    from grader.content import load_course
-    from grader.dashboard import summary
+    """The progress dashboard's numbers (see grader.course.dashboard.summary); `course` defaults to the shipped one."""
+    from grader.course.content import load_course
+    from grader.course.dashboard import summary
 
     return summary(course if course is not None else load_course(), store, today)
 
 
 def trainable_exercises() -> tuple[str, ...]:
     """The exercises `train` works for: the digit classifiers."""
-    from grader.train import TRAINABLE
+    from grader.modes.train import TRAINABLE
 
     return TRAINABLE
 
 
 def review_outlook(store: ProgressStore, today: date | None = None) -> Outlook:
     """The review schedule today: due items (oldest first), how many wait for later, how many are retired."""
-    from grader.review import outlook
+    from grader.course.review import outlook
 
     return outlook(store, today)
 

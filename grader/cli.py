@@ -13,7 +13,8 @@ import traceback
 
 from grader.errors import UsageError
 
-COMMANDS = ("list", "check", "watch", "hint", "init", "content", "trace", "train", "progress", "gradescope", "classroom", "serve")
+COMMANDS = ("list", "check", "watch", "hint", "init", "content", "trace", "train", "progress", "gradescope",
+            "classroom", "serve")
 
 
 class Parser(argparse.ArgumentParser):
@@ -25,23 +26,13 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="grader", description="Forward Lab's grader: checks your forward() against reference PyTorch models.",
+    parser = Parser(prog="grader", description="Forward Lab's grader: checks your forward() against reference PyTorch "
+                                               "models.",
                     epilog="exit codes: 0 all checks passed, 1 submission failed, 2 usage error, 3 internal error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser, required=True)
     for name in COMMANDS:
-        module = _command(name)
-        if module is not None:
-            module.register(sub)
+        importlib.import_module(f"grader.commands.{name}_cmd").register(sub)
     return parser
-
-
-def _command(name: str):
-    try:
-        return importlib.import_module(f"grader.commands.{name}_cmd")
-    except ModuleNotFoundError as err:
-        if err.name == f"grader.commands.{name}_cmd":
-            return None  # a command not built yet is simply not offered
-        raise
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,10 +25,12 @@ class CheckResult:
     status: Status
     message: str = ""
     hint: str = ""
+    blocked_by: str | None = None  # a skipped check: the id of the check it waited for, which did not pass
 
     @classmethod
     def from_dict(cls, data: dict) -> CheckResult:
-        return cls(**{k: data.get(k, "") for k in ("id", "category", "status", "message", "hint")})
+        return cls(**{k: data.get(k, "") for k in ("id", "category", "status", "message", "hint")},
+                   blocked_by=data.get("blocked_by"))
 
 
 @dataclass
@@ -57,6 +59,9 @@ class Report:
         data = asdict(self)
         data.pop("output")
         data["duration_s"] = round(self.duration_s, 3)
+        for check in data["checks"]:  # only a check skipped for another's failure says which
+            if check["blocked_by"] is None:
+                del check["blocked_by"]
         return data
 
     @classmethod

@@ -16,16 +16,21 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from grader.errors import UsageError
+from grader.isolation.worker import pipes
 from grader.report import Report
+
+if TYPE_CHECKING:
+    from grader.grading import Grader
 
 
 def serve(store_path: str | None) -> int:
     """Answer requests from stdin until it closes. Each reply is one JSON line on stdout."""
-    from grader.engine import Grader, resolve_device, submission_paths
-    from grader.progress import ProgressStore
-    from grader.registry import resolve
+    from grader.course.progress import ProgressStore
+    from grader.course.registry import resolve
+    from grader.grading import Grader
 
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints (ours or a library's) must not corrupt the protocol
@@ -42,12 +47,8 @@ def serve(store_path: str | None) -> int:
                 elif request["op"] in ("trace", "train"):
                     reply = {"ok": True, "result": _run_mode(request, grader, protocol)}
                 else:
-                    exercise = resolve(request["exercise"])
-                    (path, label), = submission_paths(exercise, [request.get("file")])
-                    prep = grader.prepared(exercise, resolve_device(request.get("device", "cpu")))
-                    report = grader.grade(prep, path, label)
-                    if store is not None:
-                        store.record_check(report.to_dict())
+                    report, = grader.check(resolve(request["exercise"]), [request.get("file")],
+                                           device=request.get("device", "cpu"), store=store)
                     reply = {"ok": True, "report": {**report.to_dict(), "output": report.output}}
             except UsageError as err:
                 reply = {"ok": False, "usage": True, "error": str(err)}
@@ -57,25 +58,26 @@ def serve(store_path: str | None) -> int:
     return 0
 
 
-def _run_mode(request: dict, grader, protocol) -> dict:
+def _run_mode(request: dict, grader: Grader, protocol: IO[str]) -> dict:
     """A pipeline trace or a training run on the worker's warm zygote, with the file's check verdict."""
-    from grader.modes import checked
-    from grader.registry import resolve
+    from grader.course.registry import resolve
+    from grader.modes.verdict import checked
 
     exercise, file = resolve(request["exercise"]), request.get("file")
     if request["op"] == "trace":
-        from grader.trace import trace_file
+        from grader.modes.trace import trace_file
 
         return checked(grader, exercise, file,
                        lambda zygote: trace_file(exercise, file, request.get("batch"), zygote=zygote))
-    from grader.train import Settings, check_trainable, train_file
+    from grader.isolation.training import Settings
+    from grader.modes.train import check_trainable, train_file, validate
 
     def send(row: dict) -> None:
         protocol.write(json.dumps({"event": row}) + "\n")
 
     settings = Settings(**request.get("settings", {}))
     check_trainable(exercise)  # usage errors before the check runs
-    settings.validate()
+    validate(settings)
     return checked(grader, exercise, file,
                    lambda zygote: train_file(exercise, file, settings, zygote=zygote, on_epoch=send))
 
@@ -103,10 +105,11 @@ class ServiceClient:
         with self._lock:
             for _attempt in range(2):
                 proc = self._start()
+                stdin, stdout = pipes(proc)
                 try:
-                    proc.stdin.write(json.dumps(request) + "\n")
-                    proc.stdin.flush()
-                    reply = self._reply(proc, on_event)
+                    stdin.write(json.dumps(request) + "\n")
+                    stdin.flush()
+                    reply = self._reply(stdout, on_event)
                 except (BrokenPipeError, OSError):
                     reply = None
                 if reply is not None:
@@ -116,9 +119,9 @@ class ServiceClient:
             raise ServiceError("the grading worker stopped unexpectedly twice")
 
     @staticmethod
-    def _reply(proc: subprocess.Popen, on_event: Callable[[dict], None] | None) -> dict | None:
+    def _reply(stdout: IO[str], on_event: Callable[[dict], None] | None) -> dict | None:
         """The reply to the request just sent (None if the worker died); events before it go to `on_event`."""
-        while line := proc.stdout.readline():
+        while line := stdout.readline():
             message = json.loads(line)
             if "event" not in message:
                 return message
@@ -130,25 +133,29 @@ class ServiceClient:
         self._request({"op": "warm"})
 
     def run_mode(self, request: dict, on_event: Callable[[dict], None] | None = None) -> dict:
-        """The result of a "trace" or "train" request (see grader.trace.trace_file, grader.train.train_file)."""
-        reply = self._request(request, on_event)
-        if not reply["ok"]:
-            raise (UsageError if reply.get("usage") else ServiceError)(reply["error"])
-        return reply["result"]
+        """The result of a "trace" or "train" request (see grader.modes.trace.trace_file and
+        grader.modes.train.train_file)."""
+        return _successful(self._request(request, on_event))["result"]
 
     def check(self, exercise: str, file: str | Path | None, device: str = "cpu") -> Report:
-        reply = self._request({"op": "check", "exercise": exercise, "file": str(file) if file else None, "device": device})
-        if not reply["ok"]:
-            raise (UsageError if reply.get("usage") else ServiceError)(reply["error"])
-        return Report.from_dict(reply["report"])
+        request = {"op": "check", "exercise": exercise, "file": str(file) if file else None, "device": device}
+        return Report.from_dict(_successful(self._request(request))["report"])
 
     def close(self) -> None:
         with self._lock:
             if self._proc is not None and self._proc.poll() is None:
-                self._proc.stdin.close()
+                pipes(self._proc)[0].close()
                 try:
                     self._proc.wait(timeout=5)
                 except subprocess.TimeoutExpired:
                     self._proc.kill()
                     self._proc.wait()
             self._proc = None
+
+
+def _successful(reply: dict) -> dict:
+    """The worker's reply, or the error it reports: a UsageError (exit 2) or a ServiceError."""
+    if not reply["ok"]:
+        raise (UsageError if reply.get("usage") else ServiceError)(reply["error"])
+    return reply
+

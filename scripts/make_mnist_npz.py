@@ -5,7 +5,7 @@ Defaults: ../shared/data/mnist_5k.csv.gz -> content/data/mnist_5k.npz.
 
 Each CSV row is one digit: 784 grey pixels 0-255 (row by row), then the label. The output holds
 `images` (uint8 [N, 28, 28]) and `labels` (uint8 [N]) in the CSV's order; the training/held-out
-split is made where the data is used (grader.train), not here. See content/data/README.md for
+split is made where the data is used (grader.modes.train), not here. See content/data/README.md for
 the data's provenance and licence.
 """
 

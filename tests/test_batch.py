@@ -71,7 +71,7 @@ def test_hostile_batch_fails_alone_and_the_report_is_complete(tmp_path: Path) ->
 
 def test_a_grader_failure_becomes_that_submissions_report() -> None:
     """If grading one file raises (twice, the second time on a fresh worker), the batch goes on."""
-    from grader.engine import Grader
+    from grader.grading import Grader
 
     closed = []
     fake = SimpleNamespace(grade=lambda *a, **k: (_ for _ in ()).throw(OSError("no worker")),

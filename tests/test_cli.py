@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SUBMISSIONS
 
 CORRECT = SUBMISSIONS / "exercise2" / "correct_modules.py"
@@ -23,7 +22,7 @@ CATEGORIES = {"load", "api", "shape", "values", "batch", "grad", "purity", "hook
               "export", "time"}
 REPORT_KEYS = {"exercise", "file", "status", "device", "duration_s", "checks"}
 CHECK_KEYS = {"id", "category", "status", "message", "hint"}
-EXERCISE_COUNT = len(list((ROOT / "grader" / "exercises").glob("exercise*.py")))
+EXERCISE_COUNT = len(list((ROOT / "content" / "specs").glob("exercise*.py")))
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +58,10 @@ def assert_report(report: dict, exercise: str) -> None:
     assert isinstance(report["duration_s"], float) and report["duration_s"] >= 0
     assert report["checks"]
     for check in report["checks"]:
-        assert set(check) == CHECK_KEYS
+        blocked = check.get("blocked_by")
+        assert set(check) == CHECK_KEYS | ({"blocked_by"} if blocked else set())
+        if blocked:  # a check skipped because one it depends on did not pass names that one
+            assert check["status"] == "skip" and blocked in {c["id"] for c in report["checks"]}
         assert check["category"] in CATEGORIES and check["status"] in ("pass", "fail", "skip")
         assert check["message"], check
         assert bool(check["hint"]) == (check["status"] == "fail"), check
@@ -87,7 +89,7 @@ def test_check_passes_a_correct_file_and_records_it(grader) -> None:
     assert report["status"] == "pass" and report["file"] == str(CORRECT)
     assert all(c["status"] == "pass" for c in report["checks"])
 
-    from grader.progress import ProgressStore
+    from grader.course.progress import ProgressStore
 
     store = ProgressStore(grader.data_dir / "progress.sqlite3")
     assert store.latest_check("exercise2")["status"] == "pass"
@@ -162,7 +164,7 @@ def test_device_cuda_without_cuda_is_a_usage_error(grader) -> None:
 # --- hint, init, content -------------------------------------------------------------------
 
 def test_hint_reveals_one_more_per_call(grader) -> None:
-    from grader.content import load_exercise_meta
+    from grader.course.content import load_exercise_meta
 
     hints = load_exercise_meta("exercise2").hints
     for n in range(1, len(hints) + 2):
@@ -178,7 +180,7 @@ def test_init_creates_stubs_and_keeps_edited_files(grader, tmp_path: Path) -> No
     assert grader("init", target).returncode == 0
     stubs = sorted(p.name for p in (target / "exercises").glob("exercise*.py"))
     assert stubs == sorted(f"exercise{n}.py" for n in range(1, EXERCISE_COUNT + 1))
-    assert (target / "exercises" / "exercise2.py").read_text() == (ROOT / "exercises" / "exercise2.py").read_text()
+    assert (target / "exercises" / "exercise2.py").read_text() == (ROOT / "content" / "exercises" / "exercise2.py").read_text()
     edited = target / "exercises" / "exercise1.py"
     edited.write_text(edited.read_text() + "\n# my work\n")
     again = grader("init", target)
@@ -195,7 +197,7 @@ def test_content_check_prints_the_summary(grader) -> None:
 def test_text_output_shows_code_without_markdown_backticks() -> None:
     from rich.console import Console
 
-    from grader.render import report_view
+    from grader.output.text import report_view
     from grader.report import CheckResult, Report
 
     check = CheckResult("hooks/call", "hooks", "fail", "your forward calls `self.fc1.forward(x)`: it skips `__call__`",
@@ -210,14 +212,14 @@ def test_text_output_shows_code_without_markdown_backticks() -> None:
 
 def test_internal_error_exits_3_with_the_traceback(monkeypatch, capsys, tmp_path: Path) -> None:
     """A bug in the grader itself (here: grading raises) is exit 3, with the traceback to report."""
-    import grader.engine
+    import grader.grading
     from grader.cli import main
 
     def broken(*args, **kwargs):
         raise RuntimeError("the grader itself is broken")
 
     monkeypatch.setenv("FORWARDLAB_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr(grader.engine, "grade_files", broken)
+    monkeypatch.setattr(grader.grading, "grade_files", broken)
     assert main(["check", "2", str(CORRECT)]) == 3
     err = capsys.readouterr().err
     assert "Traceback" in err and "RuntimeError: the grader itself is broken" in err

@@ -9,7 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.content import default_content_dir, load_course
+from grader.course.content import default_content_dir, load_course
+
 SHIPPED = ["lessons/04-batching-and-shapes.yaml", "quizzes/hooks-and-call.yaml", "spotters/forward-method.yaml",
            "exercises/exercise7.yaml"]
 SOURCES = [(default_content_dir() / name).read_text("utf-8") for name in SHIPPED]

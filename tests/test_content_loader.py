@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from grader.content import (ContentError, Problem, check_content, default_content_dir, load_course,
-                            load_exercise_meta)
-from grader.content.schema import json_schema
+from grader.course.content import (
+    ContentError,
+    Problem,
+    check_content,
+    default_content_dir,
+    load_course,
+    load_exercise_meta,
+)
+from grader.course.content.schema import json_schema
 
 LESSON = """\
 kind: lesson
@@ -299,5 +305,5 @@ def test_schema_json_is_up_to_date() -> None:
     import json
 
     committed = json.loads((default_content_dir() / "schema.json").read_text(encoding="utf-8"))
-    assert committed == json_schema(), "regenerate: python -c 'from grader.content import *; " \
+    assert committed == json_schema(), "regenerate: python -c 'from grader.course.content import *; " \
                                        "write_json_schema(default_content_dir() / \"schema.json\")'"

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import pytest
 
-from grader.content import Course, load_course, load_exercise_meta
+from grader.course.content import Course, load_course, load_exercise_meta
 
 SEED_ROLES = ["overview", "why", "where", "mental-model", "build-up", "under-the-hood", "design", "myths",
               "expert-zone", "when-not", "production", "connections", "pitfalls", "takeaways"]
@@ -117,8 +117,8 @@ def test_exercise_meta(exercise_id: str) -> None:
 
 def test_the_outline_lists_each_exercise_after_the_lesson_it_needs(tmp_path) -> None:
     """Up next follows the outline: an exercise comes only once every lesson it needs has come."""
-    from grader.outline import build_outline, next_item
-    from grader.progress import ProgressStore
+    from grader.course.outline import build_outline, next_item
+    from grader.course.progress import ProgressStore
 
     store = ProgressStore(tmp_path / "progress.sqlite3")
     outline = build_outline(course(), store)

@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tui_support import BROKEN, EXERCISE, LESSON, QUIZ, fake_factory, run_async, write_content
 
-from grader.content import load_course
-from grader.progress import ProgressStore
-from test_tui_support import BROKEN, EXERCISE, LESSON, QUIZ, fake_factory, run_async, store, write_content  # noqa: F401
+from grader.course.content import load_course
+from grader.course.progress import ProgressStore
 
 # --- content -------------------------------------------------------------------------------
 
@@ -164,7 +164,7 @@ def test_fuzzed_pack_never_raises(tmp_path_factory: pytest.TempPathFactory, data
 
 WRITER = """
 import sys
-from grader.progress import ProgressStore
+from grader.course.progress import ProgressStore
 store = ProgressStore(sys.argv[1])
 for i in range(int(sys.argv[2])):
     store.record_check({"exercise": sys.argv[3], "file": f"f{i}.py", "status": "fail", "checks": []})

@@ -11,7 +11,7 @@ import json
 import pytest
 from junitparser import Failure, JUnitXml, Skipped
 
-from grader.formats import check_points, render, score
+from grader.output.formats import check_points, render, score
 from grader.report import CheckResult, Report
 
 POINTS = {"values": 3, "batch/per-sample": 2.5}

@@ -24,11 +24,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SUBMISSIONS, expectation
-from grader.engine import Grader
-from grader.progress import ProgressStore
-from grader.sandbox import Limits
+
+from grader.course.progress import ProgressStore
+from grader.grading import Grader
+from grader.isolation.protocol import Limits
 
 HOSTILE = SUBMISSIONS / "hostile"
 FILES = sorted(HOSTILE.glob("*.py"))
@@ -144,8 +144,8 @@ def test_grader_still_grades_correctly_afterwards(hostile_grader: Grader) -> Non
 
 def test_limits_come_from_the_exercise_and_the_command_line() -> None:
     from grader.commands.check_cmd import _limits
-    from grader.content import load_exercise_meta
-    from grader.engine import exercise_limits
+    from grader.course.content import load_exercise_meta
+    from grader.judging.prepare import exercise_limits
 
     meta = load_exercise_meta("exercise3").limits
     limits = exercise_limits("exercise3")

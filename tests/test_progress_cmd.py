@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from grader.cli import main
-from grader.progress import ProgressStore
-from grader.review import day_start
+from grader.course.progress import ProgressStore
+from grader.course.review import day_start
 
 
 @pytest.fixture

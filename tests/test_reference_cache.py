@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import torch
-
 from conftest import SUBMISSIONS
 
 CORRECT = SUBMISSIONS / "exercise2" / "correct_modules.py"

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from grader.progress import ProgressStore
-from grader.review import INTERVALS, RETIRED, day_start, is_due, outlook, reschedule
+from grader.course.progress import ProgressStore
+from grader.course.review import INTERVALS, RETIRED, day_start, is_due, outlook, reschedule
 
 TODAY = date(2026, 3, 2)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SUBMISSIONS, expectation
 
 FILES = sorted(SUBMISSIONS.glob("exercise*/*.py"))
@@ -24,14 +23,19 @@ def test_submission_verdict(grade, path: Path) -> None:
     assert report.status == status, f"expected {status}, got {report.status}: {failures}"
     if status == "fail":
         first = report.first_failure
-        assert first.category == category, f"first failure is {first.id} [{first.category}], expected {category}: {failures}"
+        assert first.category == category, \
+            f"first failure is {first.id} [{first.category}], expected {category}: {failures}"
         assert fragment.lower() in first.message.lower(), f"{fragment!r} not in {first.message!r}"
         assert first.hint, "a failing check must carry a hint"
     if status == "pass":
         assert all(c.status == "pass" for c in report.checks)
 
 
-STUBS = sorted((ROOT / "exercises").glob("exercise*.py"), key=lambda p: int(p.stem.removeprefix("exercise")))
+def _numbered(folder: Path) -> list[Path]:
+    return sorted(folder.glob("exercise*.py"), key=lambda p: int(p.stem.removeprefix("exercise")))
+
+
+STUBS = _numbered(ROOT / "content" / "exercises")
 
 
 @pytest.mark.parametrize("stub", STUBS, ids=[p.stem for p in STUBS])
@@ -44,6 +48,20 @@ def test_shipped_stub_is_not_started(grade, stub: Path) -> None:
 
 
 def test_every_exercise_ships_a_stub() -> None:
-    from grader.registry import exercise_ids
+    from grader.course.registry import exercise_ids
 
     assert [p.stem for p in STUBS] == exercise_ids()
+
+
+SOLUTIONS = _numbered(ROOT / "content" / "solutions")
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])
+def test_shipped_solution_passes(grade, solution: Path) -> None:
+    """The course pack's own solution of each exercise passes every check."""
+    report = grade(solution.stem, solution)
+    assert report.status == "pass", [f"{c.id}: {c.message}" for c in report.checks if c.status == "fail"]
+
+
+def test_every_exercise_ships_a_solution() -> None:
+    assert [p.stem for p in SOLUTIONS] == [p.stem for p in STUBS]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
-from grader.trace import label, trace_file
+from grader.isolation.stages import label
+from grader.modes.trace import trace_file
 
 HEAD = """\
 import torch

@@ -7,13 +7,14 @@ import os
 from pathlib import Path
 
 import pytest
+from test_trace import DIGITS_BAD_VIEW, DIGITS_MIXED, DIGITS_MODULES, DIGITS_NO_RELU, HEAD, write
 
 from grader.cli import main
 from grader.commands.train_cmd import loss_chart, train_view
 from grader.errors import UsageError
-from grader.modes import checked
-from grader.train import Settings, load_digits, observation, train_file
-from test_trace import DIGITS_BAD_VIEW, DIGITS_MIXED, DIGITS_MODULES, DIGITS_NO_RELU, HEAD, write
+from grader.isolation.training import Settings
+from grader.modes.train import load_digits, observation, train_file
+from grader.modes.verdict import checked
 
 DIGITS_WIDE = HEAD + "        return self.relu(self.fc1(self.flatten(x)))\n"  # returns [B, 128]
 TINY_CNN = """\
@@ -98,7 +99,7 @@ def test_a_model_without_its_relu_trains_well_and_still_fails_its_checks(tmp_pat
 
 
 def test_training_the_stub_says_not_started(tmp_path, zygote) -> None:
-    from grader.workspace import stub_sources
+    from grader.course.workspace import stub_sources
 
     result = train_file("2", write(tmp_path, stub_sources()["exercise2.py"]), Settings(epochs=1), zygote=zygote)
     assert result["status"] == "not-started" and result["history"] == []
@@ -148,7 +149,7 @@ def test_the_split_is_stratified_and_disjoint() -> None:
 def test_the_shipped_digits_are_the_csvs(tmp_path) -> None:
     import numpy as np
 
-    from grader.train import digits_path
+    from grader.modes.train import digits_path
 
     source = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist_5k.csv.gz"
     if not source.exists():

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Markdown, ProgressBar, Static
+from tui_support import make_modes_app, run_async, settle
 
-from grader.progress import ProgressStore
-from grader.review import day_start
-from test_tui_support import (CHECK_FAILS, EPOCHS, TRACE, ModesClient, content_dir, make_modes_app,  # noqa: F401
-                              modes_content, run_async, settle, store, workspace)
+from grader.course.progress import ProgressStore
+from grader.course.review import day_start
 from tui.app import ForwardLabApp
 from tui.screens.home_screen import HomeScreen
 from tui.screens.progress_screen import ProgressScreen

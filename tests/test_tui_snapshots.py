@@ -12,10 +12,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from tui_support import fake_factory, make_report, write_content
 
-from grader.progress import ProgressStore
-from test_tui_support import (content_dir, make_modes_app, make_report, modes_content, settle, store,  # noqa: F401
-                              workspace, write_content)
+from tui_support import make_modes_app, make_report, settle, write_content
+
+from grader.course.progress import ProgressStore
 from tui.app import ForwardLabApp
 from tui.screens import exercise_screen
 

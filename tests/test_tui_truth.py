@@ -14,12 +14,11 @@ from pathlib import Path
 
 from textual.widgets import Static
 
+from tui_support import CHECK_FAILS, TRACE, fake_factory, make_modes_app, make_report, run_async, settle
+
 from grader.api import progress_summary
-from grader.outline import build_outline
-from grader.progress import ProgressStore
-from grader.review import day_start
-from test_tui_support import (CHECK_FAILS, TRACE, FakeGradingClient, ModesClient, content_dir, fake_factory,  # noqa: F401
-                              make_modes_app, make_report, modes_content, run_async, settle, store, workspace)
+from grader.course.outline import build_outline
+from grader.course.review import day_start
 from tui.app import ForwardLabApp
 from tui.screens.review_screen import ReviewScreen
 from tui.widgets.section_list import SectionList

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from grader.review import day_start
-from test_tui_support import (content_dir, make_modes_app, modes_content, run_async, screen_text,  # noqa: F401
-                              settle, store, workspace)
+from tui_support import make_modes_app, run_async, screen_text, settle
+
+from grader.course.review import day_start
 
 SMALL = (80, 24)
 

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SUBMISSIONS
+
 from grader import watching
 from grader.watching import FileWatcher
 

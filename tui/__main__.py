@@ -12,7 +12,7 @@ EXIT_AFTER_PAINT_ENV = "FORWARDLAB_EXIT_AFTER_PAINT"
 
 
 def main() -> None:
-    from grader.progress import ProgressStore
+    from grader.course.progress import ProgressStore
     from tui.app import ForwardLabApp
 
     bench = os.environ.get(EXIT_AFTER_PAINT_ENV) == "1"

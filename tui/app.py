@@ -17,8 +17,8 @@ from textual.binding import Binding
 from textual.notifications import Notify
 from textual.screen import Screen
 
-from grader.content import load_course
-from grader.progress import ProgressStore
+from grader.course.content import load_course
+from grader.course.progress import ProgressStore
 from tui.commands import CourseCommands
 from tui.screens.exercise_screen import ExerciseScreen
 from tui.screens.help_screen import HelpScreen

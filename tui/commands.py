@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from grader.outline import OutlineItem, build_outline
+from grader.course.outline import OutlineItem, build_outline
 from tui.widgets.course_outline import item_label
 
 if TYPE_CHECKING:

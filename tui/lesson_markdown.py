@@ -6,7 +6,7 @@ box drawing keeps its alignment, traces as tables. Myths and the prediction are 
 
 from __future__ import annotations
 
-from grader.content import Pitfall, Section
+from grader.course.content import Pitfall, Section
 
 
 def _fence(code: str, language: str = "") -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def _positive_float(text: str) -> float:
 def _limits(args: argparse.Namespace, exercise_id: str):
     from dataclasses import replace
 
-    from grader.engine import exercise_limits
+    from grader.judging.prepare import exercise_limits
 
     limits = exercise_limits(exercise_id)
     if args.timeout:
@@ -73,14 +74,14 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from grader.api import resolve_exercise
-    from grader.engine import grade_files, submission_paths
+    from grader.grading import grade_files, submission_paths
 
     fmt = "json" if args.json else (args.format or "text")
     exercise_id = resolve_exercise(args.exercise)
     files = args.files or [None]
     submission_paths(exercise_id, files)  # a missing file is a usage error before anything starts
     if args.sandbox:
-        from grader.sandbox import find_bwrap
+        from grader.isolation.worker import find_bwrap
 
         find_bwrap()  # not installed: a usage error, before anything starts
     many = len(files) > 1
@@ -106,15 +107,16 @@ def _emit(reports, fmt: str, many: bool, output: str | None) -> None:
     if fmt == "text":
         from rich.console import Console
 
-        from grader.content import load_exercise_meta
-        from grader.render import print_report
+        from grader.course.content import load_exercise_meta
+        from grader.output.text import print_report
 
-        console = Console(file=open(output, "w") if output else None)
         title = _title(load_exercise_meta, reports[0].exercise)
-        for report in reports:
-            print_report(report, title, console)
+        with open(output, "w") if output else contextlib.nullcontext(None) as file:
+            console = Console(file=file)
+            for report in reports:
+                print_report(report, title, console)
         return
-    from grader.formats import exercise_points, render
+    from grader.output.formats import exercise_points, render
 
     text = render(reports, fmt, many, exercise_points(reports[0].exercise))
     if output:

@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from grader.api import resolve_exercise
-    from grader.classroom import write_workflow
+    from grader.output.classroom import write_workflow
 
     exercises = list(dict.fromkeys(resolve_exercise(e) for e in args.exercises))
     install = args.install or f"forwardlab=={metadata.version('forwardlab')}"

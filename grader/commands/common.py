@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from grader.progress import ProgressStore
+from grader.course.progress import ProgressStore
 
 
 def add_exercise(parser: argparse.ArgumentParser) -> None:

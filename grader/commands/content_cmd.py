@@ -9,8 +9,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("content", help="validate course content", description="Work with course content (YAML).")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = actions.add_parser("check", help="validate a content folder",
-                               description="Validate every YAML file; print `file:line: path: message` for each problem.")
-    check.add_argument("directory", nargs="?", default=None, metavar="DIR", help="content folder (default: the shipped content)")
+                               description="Validate every YAML file; print `file:line: path: message` for each "
+                                           "problem.")
+    check.add_argument("directory", nargs="?", default=None, metavar="DIR", help="content folder (default: the shipped "
+                                                                                 "content)")
     check.set_defaults(run=run)
     schema = actions.add_parser("schema", help="write the JSON Schema for editors",
                                 description="Write the JSON Schema of content files, for editor validation.")
@@ -21,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from grader.content import check_content
+    from grader.course.content import check_content
     from grader.errors import UsageError
 
     directory = Path(args.directory) if args.directory else None
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_schema(args: argparse.Namespace) -> int:
-    from grader.content import write_json_schema
+    from grader.course.content import write_json_schema
 
     write_json_schema(args.path)
     print(f"JSON Schema written to {args.path}")

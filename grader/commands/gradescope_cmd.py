@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from grader.api import resolve_exercise
-    from grader.gradescope import build
+    from grader.output.gradescope import build
 
     exercises = list(dict.fromkeys(resolve_exercise(e) for e in args.exercises))
     check_args = [*(["--timeout", f"{args.timeout:g}"] if args.timeout else []),

@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
-    from grader.render import prose
+    from grader.output.text import prose
 
     shown, total, text = next_hint(args.exercise, open_store())
     console = Console(soft_wrap=True)  # one line per hint, as plain as the terminal allows

@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from grader.workspace import init_workspace
+    from grader.course.workspace import init_workspace
 
     written = init_workspace(args.directory)
     target = Path(args.directory) / "exercises"

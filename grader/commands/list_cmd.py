@@ -7,7 +7,8 @@ import json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("list", help="list the exercises and your status", description="List every exercise: id, title, status.")
+    p = sub.add_parser("list", help="list the exercises and your status", description="List every exercise: id, title, "
+                                                                                      "status.")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.set_defaults(run=run)
 

@@ -33,7 +33,7 @@ STATE_STYLES = {"done": "green", "passed": "green", "started": "yellow", "fail":
 
 
 def progress_view(data: dict):
-    from rich.console import Group
+    from rich.console import Group, RenderableType
     from rich.table import Table
     from rich.text import Text
 
@@ -45,16 +45,19 @@ def progress_view(data: dict):
         (f"{data['exercises_passed']}/{data['exercises_total']}", "bold"), " exercises passed · ",
         f"{duration(data['time_spent_s']['total'])} spent · {data['streak_days']}-day streak · {data['score']} points",
     )
-    due = Text.assemble(("Review: ", "bold"), (f"{review['due_today']} due today", "bold yellow" if review["due_today"] else "green"),
-                        f" · {review['waiting']} waiting" + (f" (next on {review['next_due']})" if review["next_due"] else "")
+    next_due = f" (next on {review['next_due']})" if review["next_due"] else ""
+    due = Text.assemble(("Review: ", "bold"),
+                        (f"{review['due_today']} due today", "bold yellow" if review["due_today"] else "green"),
+                        f" · {review['waiting']} waiting" + next_due
                         + f" · {review['retired']} learnt for good")
-    parts = [head, due]
+    parts: list[RenderableType] = [head, due]
     parts.append(_table("Lessons", ("lesson", "sections read", "status"),
                         [(r["title"], f"{r['sections_read']}/{r['sections']}", r["state"]) for r in data["lessons"]]))
     parts.append(_table("Quizzes", ("quiz", "right", "status"),
                         [(r["title"], _quiz_score(r), r["state"]) for r in data["quizzes"]]))
     parts.append(_table("Exercises", ("exercise", "best check", "checks run", "status"),
-                        [(f"{r['id']}: {r['title']}", r["best"] or "—", str(r["checks_run"]), r["status"]) for r in data["exercises"]]))
+                        [(f"{r['id']}: {r['title']}", r["best"] or "—", str(r["checks_run"]), r["status"])
+                         for r in data["exercises"]]))
     if data["quiz_accuracy"]:
         table = Table("day", "answered", "right", "accuracy", "", title="Quiz accuracy over time", title_justify="left",
                       header_style="bold")

@@ -24,8 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from grader.api import trace
-    from grader.engine import submission_paths
-    from grader.registry import resolve
+    from grader.course.registry import resolve
+    from grader.grading import submission_paths
 
     submission_paths(resolve(args.exercise), [args.file])  # usage errors before anything starts
     result = trace(args.exercise, args.file, batch=args.batch)
@@ -50,12 +50,12 @@ def trace_view(result: dict, width: int = 80):
     """The trace as a rich table, the first diverging stage highlighted, then the verdict. Wider
     terminals also get each stage's value range and its counterpart in the reference."""
     from rich import box
-    from rich.console import Group
+    from rich.console import Group, RenderableType
     from rich.table import Table
     from rich.text import Text
 
-    from grader.modes import check_note
-    from grader.render import prose
+    from grader.modes.verdict import check_note
+    from grader.output.text import prose
 
     if not result["stages"]:  # it did not even load: nothing ran, only the reason is worth showing
         return prose(f"✗ your model could not be run: {result['error']}", "bold red")
@@ -80,7 +80,7 @@ def trace_view(result: dict, width: int = 80):
         table.add_row(*({"#": str(first), "stage": "raised", "out": result["error"].split()[0],
                          "": "✗ ◀"}.get(c, "") for c in columns), style="bold red")
     verdict, style = VERDICTS[result["status"]]
-    parts = [prose("✗ " + note, "bold yellow")] if note else []
+    parts: list[RenderableType] = [prose("✗ " + note, "bold yellow")] if note else []
     parts += [table, Text.assemble(("● ", style), (verdict, style))]
     if result["first_divergence"]:
         parts.append(prose("◀ " + result["first_divergence"]["message"], "yellow"))

@@ -13,7 +13,8 @@ NOT_STARTED = ("○ Not started: forward still raises `NotImplementedError`. Wri
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from grader.train import MAX_EPOCHS, OPTIMIZERS, TRAINABLE, Settings
+    from grader.isolation.training import Settings
+    from grader.modes.train import MAX_EPOCHS, OPTIMIZERS, TRAINABLE
 
     p = sub.add_parser("train", help="train your digit classifier and watch loss and accuracy per epoch",
                        description=f"Train your model ({', '.join(TRAINABLE)}) on 4,000 real handwritten digits and "
@@ -22,8 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "Exit code 0 when training ran to the end, 1 when your model could not be trained.")
     add_exercise(p)
     p.add_argument("file", nargs="?", metavar="FILE", help="your file (default: the workspace's exercises/EXERCISE.py)")
-    p.add_argument("--epochs", type=int, default=Settings.epochs, metavar="N", help=f"passes over the data, 1-{MAX_EPOCHS} (default: 5)")
-    p.add_argument("--seed", type=int, default=Settings.seed, help="seed of the starting weights and the shuffling (default: 0)")
+    p.add_argument("--epochs", type=int, default=Settings.epochs, metavar="N", help=f"passes over the data, "
+                                                                                    f"1-{MAX_EPOCHS} (default: 5)")
+    p.add_argument("--seed", type=int, default=Settings.seed, help="seed of the starting weights and the shuffling "
+                                                                   "(default: 0)")
     p.add_argument("--lr", type=float, default=Settings.lr, help="learning rate (default: 0.001)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=Settings.optimizer,
                    help="adam, or sgd with momentum 0.9 (default: adam)")
@@ -33,10 +36,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from grader.api import train
-    from grader.engine import submission_paths
-    from grader.train import Settings, check_trainable
+    from grader.grading import submission_paths
+    from grader.isolation.training import Settings
+    from grader.modes.train import check_trainable, validate
 
-    Settings(epochs=args.epochs, seed=args.seed, lr=args.lr, optimizer=args.optimizer).validate()
+    validate(Settings(epochs=args.epochs, seed=args.seed, lr=args.lr, optimizer=args.optimizer))
     submission_paths(check_trainable(args.exercise), [args.file])  # usage errors before anything starts
     bar = EpochBar(args.epochs)
     try:
@@ -76,20 +80,21 @@ class EpochBar:
 def train_view(result: dict):
     """The check's verdict when it fails, the seed's training table (epoch, loss, accuracy, observation),
     a loss chart, and a verdict."""
-    from rich.console import Group
+    from rich.console import Group, RenderableType
     from rich.table import Table
     from rich.text import Text
 
-    from grader.modes import check_note
-    from grader.render import prose
+    from grader.modes.verdict import check_note
+    from grader.output.text import prose
 
     s = result["settings"]
     note = check_note(result.get("check"), "train")
-    parts: list = [prose("✗ " + note, "bold yellow")] if note else []
+    parts: list[RenderableType] = [prose("✗ " + note, "bold yellow")] if note else []
     if result["status"] == "not-started":
         return Group(*parts, prose(NOT_STARTED, "bold yellow"))
     table = Table(title=f"{result['exercise']} · {result['file']} · {result['train_size']} training digits, "
-                        f"{result['test_size']} held out · {s['optimizer']} lr {s['lr']:g}, batch {s['batch']}, seed {s['seed']}",
+                        f"{result['test_size']} held out · {s['optimizer']} lr {s['lr']:g}, batch {s['batch']}, seed "
+                        f"{s['seed']}",
                   title_justify="left", header_style="bold")
     for column in ("epoch", "loss ↓", "train acc.", "held-out acc. ↑", "observation"):
         table.add_column(column, justify="right" if column != "observation" else "left")

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import argparse
 import threading
+from typing import TYPE_CHECKING
 
 from grader.commands.common import add_exercise
+
+if TYPE_CHECKING:
+    from grader.course.progress import ProgressStore
+    from grader.report import Report
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
 
     from grader.api import resolve_exercise
     from grader.commands.common import open_store
-    from grader.engine import Grader, reference_cache, resolve_device, submission_paths
+    from grader.grading import Grader, submission_paths
+    from grader.judging.prepare import reference_cache, resolve_device
     from grader.watching import FileWatcher
 
     exercise_id = resolve_exercise(args.exercise)
@@ -40,8 +46,11 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"preparing {exercise_id}…", style="dim")
     try:
         with Grader(jobs=1, cache=reference_cache()) as grader:
-            prep = grader.prepared(exercise_id, device)
-            session = WatchSession(console, lambda: grader.grade(prep, path, label), open_store, _title(exercise_id))
+            grader.prepared(exercise_id, device)  # before the first save: a broken exercise shows now
+            def grade(store: ProgressStore) -> Report:
+                return grader.check(exercise_id, [args.file], device=device, store=store)[0]
+
+            session = WatchSession(console, grade, open_store, _title(exercise_id))
             watcher = FileWatcher(path, lambda _path: session.check(), poll=args.poll or None)
             session.footer = f"watching {label} ({watcher.mode}): save to re-check, Ctrl-C to stop"
             watcher.start().trigger()  # the first check, on the watcher's thread like every other
@@ -67,26 +76,25 @@ class WatchSession:
     def check(self) -> None:
         import time
 
-        from grader.render import report_view
+        from grader.output.text import report_view
 
         self.console.print("checking…", style="dim")
+        self._store = self._store or self.open_store()
         try:
-            report = self.grade()
+            report = self.grade(self._store)
         except Exception as err:  # noqa: BLE001 - the watch goes on; the next save tries again
             if not self.stopping:
                 self.console.print(f"the grader failed: {type(err).__name__}: {err}", style="red")
             return
         if self.stopping:
             return
-        self._store = self._store or self.open_store()
-        self._store.record_check(report.to_dict())
         self.console.clear()
         self.console.print(report_view(report, self.title, first_failure_on_top=True))
         self.console.print(f"\n[{time.strftime('%H:%M:%S')}] {self.footer}", style="dim")
 
 
 def _title(exercise_id: str) -> str:
-    from grader.content import load_exercise_meta
+    from grader.course.content import load_exercise_meta
 
     try:
         return load_exercise_meta(exercise_id).title

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, OptionList
 
-from grader.outline import OutlineItem, build_outline, next_item, standing
+from grader.course.outline import OutlineItem, build_outline, next_item, standing
 from tui.screens.lab_screen import LabScreen
 from tui.screens.review_screen import due_keys
 from tui.widgets.course_outline import CourseOutline

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, OptionList, Static
 
-from grader.outline import LessonPosition, latest_answers, lesson_position, save_lesson_position
+from grader.course.outline import LessonPosition, latest_answers, lesson_position, save_lesson_position
 from tui.lesson_markdown import section_markdown
 from tui.screens.lab_screen import LabScreen
 from tui.widgets.choice_list import ChoiceList

@@ -99,7 +99,7 @@ class ProgressScreen(LabScreen):
         plt = plot.plt
         plt.clear_data()
         plt.ylim(0, 100)
-        plt.yticks([0, 25, 50, 75, 100])
+        plt.yticks([0, 50, 100])
         plt.ylabel("% right")
         if days:
             x = list(range(1, len(days) + 1))

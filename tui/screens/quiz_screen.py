@@ -7,8 +7,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Header, ProgressBar
 
-from grader.content import Question
-from grader.outline import quiz_item
+from grader.course.content import Question
+from grader.course.outline import quiz_item
 from tui.screens.lab_screen import LabScreen
 from tui.widgets.choice_list import LETTERS, ChoiceList
 from tui.widgets.commit_card import CommitCard

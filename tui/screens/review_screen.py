@@ -1,6 +1,6 @@
 """ReviewScreen: today's due review items, one at a time — the questions re-asked, the exercises pointed to.
 
-What is due comes from the review schedule (grader.review via grader.api); every answer given here is
+What is due comes from the review schedule (grader.course.review via grader.api); every answer given here is
 recorded like any other, and the progress store moves the item on (right) or back to box 1 (wrong).
 """
 
@@ -13,8 +13,8 @@ from textual.widget import Widget
 from textual.widgets import Header, ProgressBar
 
 from grader.api import plural, review_outlook
-from grader.content import Course
-from grader.progress import ProgressStore
+from grader.course.content import Course
+from grader.course.progress import ProgressStore
 from tui.screens.lab_screen import LabScreen
 from tui.screens.spotter_screen import snippet_item
 from tui.widgets.commit_card import CommitCard

@@ -7,8 +7,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Header, ProgressBar
 
-from grader.content import Course, Snippet, Spotter
-from grader.outline import latest_answers
+from grader.course.content import Course, Snippet, Spotter
+from grader.course.outline import latest_answers
 from tui.screens.lab_screen import LabScreen
 from tui.widgets.lab_footer import LabFooter
 from tui.widgets.snippet_card import LinePicker, SnippetCard

@@ -126,7 +126,7 @@ class TraceScreen(LabScreen):
             self.app.call_from_thread(self.show, result)
 
     def show(self, result: dict) -> None:
-        """Fill the table from a trace result (grader.trace.trace_file's dict)."""
+        """Fill the table from a trace result (grader.modes.trace.trace_file's dict)."""
         note = check_note(result.get("check"), "trace")
         banner = self.query_one("#trace-check", Static)
         banner.display = note is not None

@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from grader.outline import OutlineItem
+from grader.course.outline import OutlineItem
 from tui.widgets.hanging import Hanging
 
 # Mark and colour per state; the detail text repeats the state in words for colour-blind learners.

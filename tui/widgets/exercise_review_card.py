@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from grader.content import ExerciseMeta
+from grader.course.content import ExerciseMeta
 from tui.widgets.prose import Prose
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.content import Myth
+from grader.course.content import Myth
 from tui.widgets.commit_card import CommitCard
 
 # Every card states a myth, so "No" is always the right call; the point is to notice you believed it.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.content import Predict
+from grader.course.content import Predict
 from tui.widgets.choice_list import LETTERS
 from tui.widgets.commit_card import CommitCard
 

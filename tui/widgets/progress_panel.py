@@ -10,8 +10,8 @@ from textual.content import Content
 from textual.widgets import Collapsible, ProgressBar, Static
 
 from grader.api import plural
-from grader.content import Problem
-from grader.outline import OutlineItem, Standing
+from grader.course.content import Problem
+from grader.course.outline import OutlineItem, Standing
 from tui.paths import short_path
 from tui.widgets.course_outline import KIND_LABELS, short_title
 

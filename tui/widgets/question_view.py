@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.content import Question
+from grader.course.content import Question
 from tui.widgets.choice_list import LETTERS
 from tui.widgets.commit_card import CommitCard
 

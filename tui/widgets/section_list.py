@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import OptionList
 
-from grader.content import Lesson
+from grader.course.content import Lesson
 from tui.widgets.hanging import Hanging
 
 

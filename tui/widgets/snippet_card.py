@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from grader.content import Snippet
+from grader.course.content import Snippet
 from tui.widgets.prose import Prose
 
 

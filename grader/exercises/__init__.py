@@ -1,1 +1,0 @@
-"""One module per exercise (`exerciseN.py`), each defining `EXERCISE`, an instance of grader.spec.Exercise."""

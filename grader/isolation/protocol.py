@@ -1,0 +1,51 @@
+"""What crosses the process boundary besides result frames: the limits a job runs under, and what the
+parent learns about how the child ended (ChildOutcome). Standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_s: float = 20.0
+    cpu_s: float = 40.0
+    memory_mb: int = 2048
+    output_bytes: int = 1_000_000
+    open_files: int = 256
+    processes: int = 64  # processes and threads at once, when the child runs as a uid of its own
+
+    def to_wire(self) -> dict:
+        return {"wall_s": self.wall_s, "cpu_s": self.cpu_s, "memory_mb": self.memory_mb,
+                "open_files": self.open_files, "output_bytes": self.output_bytes, "processes": self.processes,
+                "file_bytes": max(self.output_bytes * 4, 256 * 2**20)}
+
+
+@dataclass
+class ChildOutcome:
+    frames: list[dict] = field(default_factory=list)
+    status: int | None = None  # raw wait status
+    timed_out: bool = False
+    output_exceeded: bool = False  # stopped by the zygote for printing more than the limit
+    cpu_s: float = 0.0
+    leftover: int = 0  # processes it started that were still running when it ended (then killed)
+    maxrss_mb: float = 0.0
+    wall_s: float = 0.0
+    output: str = ""
+    output_bytes: int = 0
+    worker_lost: bool = False
+    frame_error: str = ""
+
+    @property
+    def signal(self) -> int | None:
+        return os.WTERMSIG(self.status) if self.status is not None and os.WIFSIGNALED(self.status) else None
+
+    @property
+    def exit_code(self) -> int | None:
+        return os.WEXITSTATUS(self.status) if self.status is not None and os.WIFEXITED(self.status) else None
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.frames) and self.frames[-1].get("kind") == "done"

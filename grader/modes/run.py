@@ -1,0 +1,52 @@
+"""Learning modes that run the learner's model in the sandbox: the pipeline trace and the training trace.
+
+A mode's plan is a grading plan with no cases and a `mode` ("trace" or "train") with its `spec`:
+the child (grader.isolation.child) loads the learner's class, builds it with the reference's
+weights and hands it to that mode's child side (grader.isolation.stages or .training), which writes
+result frames (plain tensors and numbers); the parent only reads them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from grader.isolation.failure import child_failure
+from grader.isolation.protocol import Limits
+from grader.isolation.worker import Zygote
+
+
+def plan_for(exercise: Any, state: dict, mode: str, spec: dict) -> dict:
+    """A mode plan for `exercise` in its first configuration, starting from `state` (learner names)."""
+    config = exercise.configs[0]
+    return {"class_name": exercise.class_name, "forward_args": list(exercise.forward_args),
+            "configs": [{"name": config.name, "args": list(config.args), "kwargs": dict(config.kwargs)}],
+            "states": {config.name: state}, "cases": [], "mode": mode, "spec": spec}
+
+
+def run_plan(plan: dict, file: Path, limits: Limits, zygote: Zygote | None = None,
+             on_frame: Callable[[dict], None] | None = None) -> tuple[list[dict], str | None]:
+    """Run `plan` on the learner's `file` in a child; (the mode's frames, why the child failed or None).
+
+    `on_frame` sees each frame as the child writes it (a training epoch as soon as it ends).
+    Without a `zygote`, one is started for this run and stopped after it.
+    """
+    import torch
+
+    own = zygote is None
+    zygote = zygote or Zygote()
+    try:
+        with tempfile.TemporaryDirectory(prefix="forwardlab-mode-") as tmp:
+            plan_path = Path(tmp) / "plan.pt"
+            torch.save(plan, plan_path)
+            outcome = zygote.run(plan_path, limits, "cpu", file, on_frame=on_frame)
+    finally:
+        if own:
+            zygote.close()
+    loads = [f for f in outcome.frames if f.get("kind") == "load"]
+    frames = [f for f in outcome.frames if f.get("kind") not in ("load", "done")]
+    load_error = next((f["error"] for f in loads if f.get("error")), None)
+    crash, limit = child_failure(limits, outcome, {str(i): f for i, f in enumerate(frames)})
+    return frames, load_error or limit or crash
