@@ -7,8 +7,8 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
-from tui_support import fake_factory, make_report, run_async, settle, write_content
 from textual.widgets import Markdown, Static
+from tui_support import fake_factory, make_report, run_async, settle, write_content
 
 from grader.course.outline import LessonPosition, lesson_position
 from grader.course.progress import ProgressStore

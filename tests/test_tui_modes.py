@@ -83,7 +83,7 @@ async def test_training_view_plots_each_epoch_as_it_arrives(workspace, store, mo
         assert client.trained == [("exercise2", 7, 1)]
         assert [r["epoch"] for r in screen.history] == [1, 2, 3]
         rows = screen.query_one("#train-rows", Static).content
-        assert [cells._cells for cells in rows.columns][0] == ["1", "2", "3"]  # one table row per epoch
+        assert rows.columns[0]._cells == ["1", "2", "3"]  # one table row per epoch
         assert screen.query_one(ProgressBar).progress == 3
         assert "83.0% of held-out digits right" in str(screen.query_one("#grading-label").render())
         assert not screen.running and screen.check_action("train", ()) is True

@@ -12,8 +12,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from tui_support import fake_factory, make_report, write_content
-
 from tui_support import make_modes_app, make_report, settle, write_content
 
 from grader.course.progress import ProgressStore
@@ -45,7 +43,8 @@ def seed_history(store: ProgressStore) -> None:
         db.executemany("INSERT INTO answers(kind, item, answer, correct, at) VALUES (?,?,?,?,?)", answers)
         report = make_report("fail").to_dict()
         db.execute("INSERT INTO checks(exercise, file, status, passed, total, duration_s, report, at) "
-                   "VALUES (?,?,?,?,?,?,?,?)", ("exercise1", report["file"], "fail", 2, 5, 0.12, json.dumps(report), DAY_2))
+                   "VALUES (?,?,?,?,?,?,?,?)",
+                   ("exercise1", report["file"], "fail", 2, 5, 0.12, json.dumps(report), DAY_2))
         db.executemany("INSERT INTO activity(item, seconds, at) VALUES (?,?,?)",
                        [("lesson:forward-basics", 600, DAY_1), ("quiz:forward-quiz", 240, DAY_2)])
         db.executemany("INSERT INTO review(item, box, due, at) VALUES (?,?,?,?)",

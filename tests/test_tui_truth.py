@@ -13,7 +13,6 @@ from datetime import date
 from pathlib import Path
 
 from textual.widgets import Static
-
 from tui_support import CHECK_FAILS, TRACE, fake_factory, make_modes_app, make_report, run_async, settle
 
 from grader.api import progress_summary
@@ -172,7 +171,8 @@ async def test_training_an_unstarted_exercise_says_not_started(workspace, store,
 
 @run_async
 async def test_review_counts_down_what_is_due_today(workspace, store, modes_content) -> None:
-    for item in ("myth:forward-basics#call-forward", "quiz:forward-quiz/main-job", "spotter:forward-spotter/direct-forward"):
+    for item in ("myth:forward-basics#call-forward", "quiz:forward-quiz/main-job",
+                 "spotter:forward-spotter/direct-forward"):
         store.set_review(item, 1, day_start(date.today()))
     app, _ = make_modes_app(store, modes_content)
     async with app.run_test(size=SIZE) as pilot:

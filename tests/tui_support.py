@@ -11,7 +11,6 @@ import textwrap
 import threading
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from grader.course.progress import ProgressStore
@@ -203,7 +202,8 @@ def stage(index: int, name: str, kind: str, shape: list[int], matches: bool | No
     label = f"{name} (Linear)" if kind == "module" else name
     return {"index": index, "name": name, "label": label, "kind": kind, "op": "Linear", "in_shape": "",
             "out_shape": text, "shape": shape, "sample": [0.1, -0.2, 0.3, 0.4], "min": -1.0, "max": 1.0,
-            "matches": matches, "reference": {"name": name, "label": label, "kind": kind, "op": "Linear", "out_shape": text},
+            "matches": matches,
+            "reference": {"name": name, "label": label, "kind": kind, "op": "Linear", "out_shape": text},
             "note": "" if matches is not False else "640 of 640 values differ"}
 
 

@@ -60,7 +60,8 @@ class ForwardLabApp(App[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help", tooltip="Keys for this screen and how Forward Lab works"),
-        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit", tooltip="Leave Forward Lab (progress is saved as you go)"),
+        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit",
+                tooltip="Leave Forward Lab (progress is saved as you go)"),
     ]
 
     def __init__(

@@ -15,11 +15,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.api import next_hint
-    from grader.commands.common import open_store
-
     from rich.console import Console
 
+    from grader.api import next_hint
+    from grader.commands.common import open_store
     from grader.output.text import prose
 
     shown, total, text = next_hint(args.exercise, open_store())

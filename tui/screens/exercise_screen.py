@@ -142,7 +142,7 @@ class ExerciseScreen(LabScreen):
         try:
             with self.app.suspend():
                 subprocess.run([*editor, str(self.file)], check=False)
-        except Exception as err:  # no editor, or a terminal that cannot suspend: say so, keep running
+        except Exception as err:  # noqa: BLE001 - no editor, or a terminal that cannot suspend: say so, keep running
             self.notify(f"Could not open {self.file} with {editor[0]}: {err}", severity="error")
         # The mtime poll notices a save and re-checks; no need to check here too.
 
@@ -171,7 +171,7 @@ class ExerciseScreen(LabScreen):
         self.app.call_from_thread(status.busy, "loading torch in the background…")
         try:
             self.lab.grader()
-        except Exception as err:  # the grading service cannot start: show why, the rest still works
+        except Exception as err:  # noqa: BLE001 - the grading service cannot start: show why, the rest still works
             self.app.call_from_thread(status.idle, f"grader unavailable: {err}")
             return
         if not self._checking:
@@ -191,7 +191,7 @@ class ExerciseScreen(LabScreen):
             client = self.lab.grader()
             self.app.call_from_thread(status.busy, f"running checks on {self.file.name}…")
             report = client.check(self.exercise_id, self.file)
-        except Exception as err:  # a usage error (missing file) or a dead worker: report, don't crash
+        except Exception as err:  # noqa: BLE001 - a usage error (missing file) or a dead worker: report, don't crash
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._grading_failed, err)
             return

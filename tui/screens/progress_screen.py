@@ -66,10 +66,12 @@ class ProgressScreen(LabScreen):
         ))
         spent = {k: v for k, v in data["time_spent_s"].items() if k != "total"}
         answers = data["answers"]
-        lines = ["Time spent", *(f"  {kind:<9} {duration(s)}" for kind, s in spent.items())] if spent else ["No time recorded yet"]
-        lines += ["", "Answers (right / given)", *(f"  {kind:<9} {a['right']}/{a['answered']}" for kind, a in answers.items())]
-        lines += ["", "Review", f"  {review['waiting']} waiting" + (f", next {review['next_due']}" if review["next_due"] else ""),
-                  f"  {review['retired']} learnt for good"]
+        lines = ["Time spent", *(f"  {kind:<9} {duration(s)}" for kind, s in spent.items())] if spent \
+            else ["No time recorded yet"]
+        lines += ["", "Answers (right / given)",
+                  *(f"  {kind:<9} {a['right']}/{a['answered']}" for kind, a in answers.items())]
+        next_due = f", next {review['next_due']}" if review["next_due"] else ""
+        lines += ["", "Review", f"  {review['waiting']} waiting{next_due}", f"  {review['retired']} learnt for good"]
         self.query_one("#dashboard-time", Static).update("\n".join(lines))
 
     def _tables(self, data: dict) -> None:
@@ -102,7 +104,7 @@ class ProgressScreen(LabScreen):
         plt.yticks([0, 50, 100])
         plt.ylabel("% right")
         if days:
-            x = list(range(1, len(days) + 1))
+            x = [float(n) for n in range(1, len(days) + 1)]
             y = [round(d["accuracy"] * 100) for d in days]
             plt.xlim(0.5, len(days) + 0.5)
             plt.xticks(x, [d["day"][5:] for d in days])

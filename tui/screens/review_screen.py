@@ -140,7 +140,7 @@ class ReviewScreen(LabScreen):
         if outlook.next_due:
             lines.append(f"Next review: **{outlook.next_due:%A} {outlook.next_due.day} {outlook.next_due:%B}** "
                          f"({plural(outlook.waiting, 'item')} waiting).")
-        return "\n".join(lines + ["", "Press **Esc** to go back."])
+        return "\n".join([*lines, "", "Press **Esc** to go back."])
 
     async def action_next(self) -> None:
         self.index += 1

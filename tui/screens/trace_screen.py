@@ -32,7 +32,8 @@ MARKS = {True: ("✔", "green"), False: ("✘", "red"), None: ("·", "dim")}
 VERDICTS = {"match": "**✔ Your output matches the reference's**, stage by stage.",
             "differs": "**✘ Your output differs from the reference's.**",
             "error": "**✘ Your forward did not run to the end.**",
-            "not-started": "**○ Not started:** forward still raises `NotImplementedError`. Write it, save, and the trace runs again."}
+            "not-started": "**○ Not started:** forward still raises `NotImplementedError`. "
+                           "Write it, save, and the trace runs again."}
 
 
 def exercise_choices(course) -> list[tuple[str, str]]:
@@ -118,7 +119,7 @@ class TraceScreen(LabScreen):
                                   else f"tracing {file.name}…")
         try:
             result = self.lab.grader().trace(exercise_id, file)
-        except Exception as err:  # a missing file or a dead worker: say so, keep the screen
+        except Exception as err:  # noqa: BLE001 - a missing file or a dead worker: say so, keep the screen
             if not worker.is_cancelled:
                 self.app.call_from_thread(status.idle, f"could not trace: {err}")
             return
@@ -145,8 +146,9 @@ class TraceScreen(LabScreen):
                           Text(mark + (" ◀" if row["index"] == first else ""), style=color),
                           *(Text(c, style=style) for c in cells), key=str(row["index"]))
         if first == len(result["stages"]) + 1:
-            table.add_row(Text(str(first), style="bold red"), Text("✘ ◀", style="red"), Text("raised", style="bold red"),
-                          Text(result["error"].split()[0], style="bold red"), "", "", "", "")
+            table.add_row(Text(str(first), style="bold red"), Text("✘ ◀", style="red"),
+                          Text("raised", style="bold red"), Text(result["error"].split()[0], style="bold red"),
+                          "", "", "", "")
         if first:
             table.move_cursor(row=first - 1)
         self.query_one("#trace-verdict", Prose).update(self._verdict(result))

@@ -121,7 +121,7 @@ class TrainScreen(LabScreen):
             self.app.call_from_thread(status.busy, what)
             result = client.train(exercise_id, file, epochs=epochs, seed=seed,
                                   on_epoch=lambda row: self.app.call_from_thread(self.add_epoch, row))
-        except Exception as err:  # a missing file or a dead worker: say so, keep the screen
+        except Exception as err:  # noqa: BLE001 - a missing file or a dead worker: say so, keep the screen
             result = {"status": "error", "error": str(err), "history": None}
         if not worker.is_cancelled:
             self.app.call_from_thread(self.finish, result)

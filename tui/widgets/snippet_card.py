@@ -59,9 +59,7 @@ class LinePicker(OptionList):
         return Content.assemble(mark, (f" {n:>2} │ ", "$text-muted"), code)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.locked and action in ("commit", "go"):
-            return False  # Enter falls through to the screen ("next snippet")
-        return True
+        return not (self.locked and action in ("commit", "go"))  # once locked, Enter means "next snippet"
 
     def action_go(self, line: int) -> None:
         if line in self.offered:

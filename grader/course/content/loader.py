@@ -298,7 +298,7 @@ def _cross_refs(doc: _Doc, lessons: dict[str, Lesson]) -> list[Problem]:
         needed = [lesson for i, r in enumerate(m.lessons) if (lesson := ref(("lessons", i), r)) is not None]
         after = ref(("after",), m.after)
         later = [lesson for lesson in needed if after is not None and lesson.order > after.order]
-        if later:
+        if after is not None and later:
             out.append(doc.problem(("after",), f"listed after lesson {after.id!r}, but it needs lesson "
                                                f"{later[-1].id!r}, which comes later: name that lesson or a later one"))
     return out
