@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tui.lesson_markdown import name_lessons
 from tui.screens.exercise_screen import editor_command
 from tui.widgets.prose import inline, markdown_safe
 
@@ -41,3 +42,10 @@ def test_the_editor_falls_back_to_a_friendly_one(monkeypatch, env, installed, ex
         monkeypatch.setenv(name, value)
     monkeypatch.setattr("tui.screens.exercise_screen.shutil.which", lambda name: name if name in installed else None)
     assert editor_command() == expected
+
+
+def test_lesson_ids_in_prose_are_named_by_title() -> None:
+    titles = {"hooks-and-call": "Hooks and __call__"}
+    assert name_lessons("runs it for us (lesson *hooks-and-call* explains why)", titles) == \
+        "runs it for us (the lesson *Hooks and __call__* explains why)"
+    assert name_lessons("see lesson *unknown-id*", titles) == "see lesson *unknown-id*"

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, OptionList, Static
 
 from grader.course.outline import LessonPosition, latest_answers, lesson_position, save_lesson_position
-from tui.lesson_markdown import section_markdown
+from tui.lesson_markdown import name_lessons, section_markdown
 from tui.screens.lab_screen import LabScreen
 from tui.widgets.choice_list import ChoiceList
 from tui.widgets.commit_card import CommitCard
@@ -46,6 +46,7 @@ class LessonScreen(LabScreen):
 
     def compose(self) -> ComposeResult:
         self.lesson = self.lab.course.lesson(self.lesson_id)
+        self.titles = {lesson.id: lesson.title for lesson in self.lab.course.lessons}
         self.position = lesson_position(self.lab.store, self.lesson_id) or LessonPosition()
         # A lesson edited since the position was saved may have fewer sections now.
         self.current = min(self.position.section, len(self.lesson.sections) - 1)
@@ -87,7 +88,7 @@ class LessonScreen(LabScreen):
         page.border_subtitle = ""
         myths = latest_answers(self.lab.store, "myth")
         rest = Vertical(
-            Prose(section_markdown(section), id="section-text"),
+            Prose(name_lessons(section_markdown(section), self.titles), id="section-text"),
             *(MythCard(f"{self.lesson_id}#{m.id}", m, previous=myths.get(f"{self.lesson_id}#{m.id}", (None,))[0])
               for m in section.myths),
             id="section-rest",
