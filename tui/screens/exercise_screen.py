@@ -45,13 +45,13 @@ def stamp(at: float) -> str:
     return f"on {when:%a} {when.day} {when:%b} at {when:%H:%M}"
 
 
-def editor_command() -> tuple[list[str], str]:
-    """(the command that opens a file, how it was chosen): $VISUAL, else $EDITOR, else a friendly editor."""
+def editor_command() -> tuple[list[str], str | None]:
+    """(the command that opens a file, the variable that named it): $VISUAL, else $EDITOR, else a
+    friendly editor that is installed (the variable is None then)."""
     for variable in ("VISUAL", "EDITOR"):
         if os.environ.get(variable, "").strip():
             return shlex.split(os.environ[variable]), f"${variable}"
-    friendly = next((name for name in FRIENDLY_EDITORS if shutil.which(name)), "vi")
-    return [friendly], "set $EDITOR to use another"
+    return [next((name for name in FRIENDLY_EDITORS if shutil.which(name)), "vi")], None
 
 
 class ExerciseScreen(LabScreen):
@@ -119,7 +119,8 @@ class ExerciseScreen(LabScreen):
 
     def _show_file_line(self) -> None:
         exists = self._mtime is not None
-        editor, how = editor_command()
+        editor, variable = editor_command()
+        how = variable or "set $EDITOR to use another"
         self.query_one("#file-line", Static).update(Content.assemble(
             ("Your file: ", "bold"), (short_path(self.file), "$text-accent" if exists else "$text-error"),
             (f"  (e: edit in {Path(editor[0]).name}, {how}; every save is checked)" if exists
@@ -135,14 +136,14 @@ class ExerciseScreen(LabScreen):
                 self.action_check()
 
     def action_edit(self) -> None:
-        editor, how = editor_command()
-        if how.startswith("set"):
-            self.notify(f"Opening {short_path(self.file)} in {editor[0]} ({how}, e.g. export EDITOR=code).",
-                        title="Editor")
+        editor, variable = editor_command()
+        if variable is None:  # say which editor opens, and how to choose another
+            self.notify(f"Opening {short_path(self.file)} in {editor[0]}; set $EDITOR to use another "
+                        "(e.g. export EDITOR=code).", title="Editor")
         try:
             with self.app.suspend():
                 subprocess.run([*editor, str(self.file)], check=False)
-        except Exception as err:  # noqa: BLE001 - no editor, or a terminal that cannot suspend: say so, keep running
+        except Exception as err:  # noqa: BLE001 - no editor, or a terminal that cannot suspend: say so
             self.notify(f"Could not open {self.file} with {editor[0]}: {err}", severity="error")
         # The mtime poll notices a save and re-checks; no need to check here too.
 
