@@ -135,7 +135,7 @@ async def test_review_reasks_due_items_and_reschedules_them(workspace, store, mo
         await pilot.press("escape", "s")  # back, then skip it: it stays due
         await pilot.pause()
         assert isinstance(screen.card, QuestionView)
-        await pilot.press("a", "enter")  # right
+        await pilot.press(screen.card.letter(0).lower(), "enter")  # right, wherever it is shown
         await pilot.pause()
         assert store.review_items()["quiz:forward-quiz/main-job"][0] == 2  # moved to the next box
         await pilot.press("enter")
@@ -169,10 +169,17 @@ async def test_progress_dashboard_shows_the_standing(workspace, store, modes_con
         summary = str(screen.query_one("#dashboard-summary").render())
         assert "1/1 exercises passed" in summary and "1 min spent" in summary
         quizzes = screen.query_one("#quizzes-table", Static).content
-        assert [str(column._cells[0]) for column in quizzes.columns] == ["Forward pass check", "1/2", "done"]
+        assert [str(column._cells[0]) for column in quizzes.columns] == ["Forward pass check", "first try 1/2", "done"]
         exercises = screen.query_one("#exercises-table", Static).content
         assert str(exercises.columns[-1]._cells[0]) == "passed"
         assert screen.data["quiz_accuracy"][0]["accuracy"] == 0.5
+        store.record_answer("quiz", "forward-quiz/linear-parts", "A,B", True)  # a retry: counted apart
+        await pilot.press("r")
+        await pilot.pause()
+        quizzes = screen.query_one("#quizzes-table", Static).content
+        assert str(quizzes.columns[1]._cells[0]) == "first try 1/2 · 1 of 1 fixed on retry"
+        assert screen.data["quiz_accuracy"][0]["accuracy"] == 0.5  # first tries only
+        assert "1 fixed on retry" in str(screen.query_one("#dashboard-summary").render())
 
 
 @run_async

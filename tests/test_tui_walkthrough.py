@@ -48,7 +48,7 @@ async def test_every_screen_shows_its_main_content_at_80x24(workspace, store, mo
         await pilot.press("down", "enter")
         await pilot.pause()
         assert_shows(app, "Section 2 of 3", "Does a linear layer add a bias after multiplying by the",
-                     "A  Yes, it adds a bias", "B  No, it only multiplies", footer=("⏎ Commit",))
+                     "Yes, it adds a bias", "No, it only multiplies", footer=("⏎ Commit",))
         await pilot.press("f1")
         await pilot.pause()
         rows = screen_text(app)
@@ -59,11 +59,11 @@ async def test_every_screen_shows_its_main_content_at_80x24(workspace, store, mo
         app.open_item("quiz", "forward-quiz")
         await pilot.pause()
         assert_shows(app, "Question 1 of 2", "What does the forward method mainly do?",
-                     "A  Computes the output from the input", "B  Updates the weights", footer=("⏎ Commit",))
-        await pilot.press("2", "enter")
+                     "Computes the output from the input", "Updates the weights", footer=("⏎ Commit",))
+        await pilot.press("1", "enter")
         await pilot.pause()
-        assert_shows(app, "✘ Not quite.", "You chose B — The optimizer does that.",
-                     "Right answer A — That is its job.", footer=("⏎ Next question",))
+        assert_shows(app, "A (wrong, your pick): The optimizer does that.", "B (right): That is its job.",
+                     footer=("⏎ Next question",))
         await pilot.press("escape")
         await pilot.pause()
 
@@ -97,7 +97,7 @@ async def test_every_screen_shows_its_main_content_at_80x24(workspace, store, mo
         assert_shows(app, "Line 2 is fine. The bug is on line 3.")
         await pilot.press("escape", "r")
         await pilot.pause()
-        assert_shows(app, "Review · 1 due today", "Myth or fact? Is this true?",
+        assert_shows(app, "Review · 1 due today", "True or myth? Is this belief true?",
                      "You should call model.forward(x) directly.", "B  No, it's a myth")
         await pilot.press("escape", "p")
         await pilot.pause()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import random
 import textwrap
 import threading
 from collections.abc import Callable, Coroutine
@@ -43,7 +44,9 @@ sections:
     role: build-up
     predict:
       question: Does a linear layer add a bias after multiplying by the weights?
-      options: ["Yes, it adds a bias", "No, it only multiplies"]
+      options:
+        - {text: "Yes, it adds a bias", explanation: "Right: weights times input, plus the bias."}
+        - {text: "No, it only multiplies", explanation: "Without a bias a zero input could only give zero."}
       answer: 0
       explanation: nn.Linear computes x @ W.T + b.
     body: |
@@ -55,6 +58,7 @@ sections:
     myths:
       - id: call-forward
         belief: You should call model.forward(x) directly.
+        verdict: myth
         reality: Call model(x); `__call__` runs hooks around forward.
         why_it_matters: Hooks and other machinery are skipped otherwise.
 """
@@ -267,11 +271,13 @@ def write_spotter(content: Path) -> Path:
     return content
 
 
-def make_modes_app(store: ProgressStore, content: Path) -> tuple[ForwardLabApp, ModesClient]:
+def make_modes_app(store: ProgressStore, content: Path, seed: int = 3) -> tuple[ForwardLabApp, ModesClient]:
+    """The app on `content` with the fake worker; options are shuffled by a seeded generator, so a
+    test knows which letter shows which option."""
     from tui.app import ForwardLabApp
 
     client = ModesClient(store.path)
-    return ForwardLabApp(store, content_dirs=[content], grading_client=lambda: client), client
+    return ForwardLabApp(store, content_dirs=[content], grading_client=lambda: client, rng=random.Random(seed)), client
 
 
 async def settle(app: ForwardLabApp, pilot: Pilot) -> None:

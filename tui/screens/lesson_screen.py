@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, OptionList, Static
 
+from grader.course.attempts import parse_order, shuffled
 from grader.course.outline import LessonPosition, latest_answers, lesson_position, save_lesson_position
 from tui.lesson_markdown import name_lessons, section_markdown
 from tui.screens.lab_screen import LabScreen
@@ -79,7 +80,7 @@ class LessonScreen(LabScreen):
         self.current = index
         section = self.lesson.sections[index]
         item = f"{self.lesson_id}#{section.id}"
-        previous = latest_answers(self.lab.store, "predict").get(item, (None,))[0] if section.predict else None
+        previous = latest_answers(self.lab.store, "predict").get(item) if section.predict else None
         revealed = section.predict is None or previous is not None
         self._save(self.position.reading(index) if revealed else LessonPosition(index, self.position.read))
         page = self.query_one("#page", VerticalScroll)
@@ -89,13 +90,17 @@ class LessonScreen(LabScreen):
         myths = latest_answers(self.lab.store, "myth")
         rest = Vertical(
             Prose(name_lessons(section_markdown(section), self.titles), id="section-text"),
-            *(MythCard(f"{self.lesson_id}#{m.id}", m, previous=myths.get(f"{self.lesson_id}#{m.id}", (None,))[0])
-              for m in section.myths),
+            *(MythCard(item, m, previous=myths[item].answer if item in myths else None)
+              for m in section.myths for item in [f"{self.lesson_id}#{m.id}"]),
             id="section-rest",
         )
         widgets: list = [Static(section.title, id="section-title")]
         if section.predict:
-            widgets.append(PredictCard(item, section.predict, previous=previous))
+            n = len(section.predict.options)
+            # an answered prediction is shown as it was answered; a new one in a new order
+            order = (parse_order(previous.shown, n) if previous else None) or shuffled(n, self.lab.rng)
+            widgets.append(PredictCard(item, section.predict, previous=previous.answer if previous else None,
+                                       order=order))
             rest.display = revealed
         await page.mount_all([*widgets, rest])
         page.scroll_home(animate=False)
@@ -158,7 +163,7 @@ class LessonScreen(LabScreen):
             await self.show_section(event.option_index)
 
     def on_commit_card_committed(self, event: CommitCard.Committed) -> None:
-        self.lab.store.record_answer(event.card.KIND, event.card.item, event.answer, event.correct)
+        self.lab.store.record_answer(event.card.KIND, event.card.item, event.answer, event.correct, event.shown)
         if isinstance(event.card, PredictCard):
             # The text it held back is what to read now: show it, count the section read, let the arrows scroll it.
             self._save(self.position.reading(self.current))

@@ -37,7 +37,7 @@ class ProgressScreen(LabScreen):
         with VerticalScroll(id="dashboard"):
             with Horizontal(id="dashboard-top"):
                 plot = PlotextPlot(id="accuracy-plot")
-                plot.border_title = "Quiz accuracy over time"
+                plot.border_title = "Quiz accuracy over time (first tries)"
                 yield plot
                 yield Static(id="dashboard-time")
             for name, title in (("lessons", "Lessons"), ("quizzes", "Quizzes"), ("exercises", "Exercises")):
@@ -61,15 +61,17 @@ class ProgressScreen(LabScreen):
             (f"{data['items_done']}/{data['items_total']}", "bold"), " items done · ",
             (f"{data['exercises_passed']}/{data['exercises_total']}", "bold"), " exercises passed · ",
             (duration(data["time_spent_s"]["total"]), "bold"), " spent · ",
-            f"{data['streak_days']}-day streak · {plural(data['score'], 'point')} · ",
+            f"{data['streak_days']}-day streak · {plural(data['score'], 'first-try point')} · ",
+            f"{data['fixed_on_retry']} fixed on retry · ",
             (f"{plural(review['due_today'], 'review')} due today", "bold yellow" if review["due_today"] else "green"),
         ))
         spent = {k: v for k, v in data["time_spent_s"].items() if k != "total"}
         answers = data["answers"]
         lines = ["Time spent", *(f"  {kind:<9} {duration(s)}" for kind, s in spent.items())] if spent \
             else ["No time recorded yet"]
-        lines += ["", "Answers (right / given)",
-                  *(f"  {kind:<9} {a['right']}/{a['answered']}" for kind, a in answers.items())]
+        lines += ["", "Right / given: first try · retries",
+                  *(f"  {kind:<9} {a['first_try']['right']}/{a['first_try']['answered']} · "
+                    f"{a['retries']['right']}/{a['retries']['answered']}" for kind, a in answers.items())]
         next_due = f", next {review['next_due']}" if review["next_due"] else ""
         lines += ["", "Review", f"  {review['waiting']} waiting{next_due}", f"  {review['retired']} learnt for good"]
         self.query_one("#dashboard-time", Static).update("\n".join(lines))
@@ -79,9 +81,7 @@ class ProgressScreen(LabScreen):
         tables = {
             "lessons": (("lesson", "sections read", "status"),
                         [(r["title"], f"{r['sections_read']}/{r['sections']}", r["state"]) for r in data["lessons"]]),
-            "quizzes": (("quiz", "right", "status"),
-                        [(r["title"], f"{r['right']}/{r['questions']}" if r["answered"] else f"— of {r['questions']}",
-                          r["state"]) for r in data["quizzes"]]),
+            "quizzes": (("quiz", "score", "status"), [(r["title"], r["score"], r["state"]) for r in data["quizzes"]]),
             "exercises": (("exercise", "best check", "checks run", "status"),
                           [(f"{r['id'].removeprefix('exercise')}. {r['title']}", r["best"] or "—", str(r["checks_run"]),
                             r["status"]) for r in data["exercises"]]),
@@ -90,7 +90,7 @@ class ProgressScreen(LabScreen):
             table = Table(box=None, expand=True, header_style="bold", pad_edge=False)
             table.add_column(columns[0], ratio=1)
             for column in columns[1:]:
-                table.add_column(column, no_wrap=True)
+                table.add_column(column, no_wrap=column != "score")  # "first try 3/12 · ..." may wrap
             for row in rows:
                 table.add_row(*row[:-1], Text(row[-1], style=STATE_STYLES.get(row[-1], "")))
             self.query_one(f"#{name}-table", Static).update(table)

@@ -41,7 +41,9 @@ class ProgressPanel(VerticalScroll):
         self.query_one("#standing", Static).update(Content.assemble(
             (f"{standing.done}/{standing.total}", "bold"), " items done\n",
             ("✦ ", "$text-warning"), streak, "\n", ("★ ", "$text-warning"),
-            (plural(standing.score, "point"), "bold"),
+            (plural(standing.score, "first-try point"), "bold"),
+            *(("\n", ("↻ ", "$text-warning"), (str(standing.fixed), "bold"), " fixed on retry")
+              if standing.fixed else ()),
         ))
         if up_next is None:
             text = Content.assemble(("You finished the whole course. Well done!", "bold $text-success"))

@@ -17,6 +17,7 @@ from grader.course.content.loader import (
                                    read_document,
 )
 from grader.course.content.schema import (
+                                   Choice,
                                    CodeBlock,
                                    ExerciseMeta,
                                    Lesson,
@@ -37,7 +38,7 @@ from grader.course.content.schema import (
 )
 
 __all__ = [
-    "ENV_VAR", "CodeBlock", "ContentError", "Course", "ExerciseMeta", "Lesson", "Limits", "Myth", "Option",
+    "ENV_VAR", "Choice", "CodeBlock", "ContentError", "Course", "ExerciseMeta", "Lesson", "Limits", "Myth", "Option",
     "PipelineStage", "Pitfall", "Predict", "Problem", "Question", "Quiz", "Section", "Snippet", "Spotter",
     "TrainingEpoch", "check_content", "content_dirs", "default_content_dir", "json_schema", "load_course",
     "load_exercise_meta", "read_document", "write_json_schema",
