@@ -14,7 +14,7 @@ Layers, top to bottom; a module imports only from its own layer's package or the
   judging/            exercise specs, checks, comparing observations, preparing references
   course/, isolation/ content, progress and exercise discovery; the process boundary (zygote, child)
   sources/            a submitted file as the child runs it (notebooks extracted, identical code found)
-  report, errors, watching   the result schema, usage errors, the file watcher
+  report, errors, watching, wording   the result schema, usage errors, the file watcher, words for people
 
 Nothing heavy loads at import time: torch is imported only where grading needs it, so that the
 CLI and the TUI start fast. The public Python API is `grader.api`; for writing exercises, `grader.authoring`.
