@@ -8,7 +8,7 @@ Layers, top to bottom; a module imports only from its own layer's package or the
   api, service        the Python API the TUI and tools use, and the warm worker behind it
   modes/, output/,    learning modes (pipeline and training traces); reports as text, HTML and formats;
   packs/              course packs for instructors (`grader new exercise`, `grader pack test`)
-  ray_pool            the same workers as Ray actors, for batches past one machine (optional extra)
+  backends/           the same workers as Ray actors, for batches past one machine (optional extra)
   grading, authoring  the one grading path: files -> prepare -> isolated child -> judge -> Report;
                       the public API that course packs' exercise specs import
   judging/            exercise specs, checks, comparing observations, preparing references
