@@ -24,6 +24,7 @@ from grader.course.progress import ProgressStore
 from grader.course.workspace import default_file, init_workspace  # noqa: F401  (re-exported)
 from grader.errors import UsageError
 from grader.report import Report
+from grader.watching import FileWatcher  # noqa: F401  (re-exported)
 from grader.wording import code_spans, duration_text, plural  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:

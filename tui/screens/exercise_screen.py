@@ -1,7 +1,7 @@
 """ExerciseScreen: the task, the learner's file, hints, and live grading in a background worker.
 
 Grading runs in a thread worker through the app's shared GradingClient (torch lives in its worker
-process), so the UI never freezes. The file's mtime is polled and every save triggers a re-check.
+process), so the UI never freezes. Every save of the file triggers a re-check (tui.save_watch).
 A result from an earlier visit is shown with its time; if the file changed since, it is checked again.
 """
 
@@ -27,13 +27,13 @@ from grader.api import default_file, next_hint
 from grader.errors import UsageError
 from grader.report import Report
 from tui.paths import short_path
+from tui.save_watch import SaveWatch
 from tui.screens.lab_screen import LabScreen
 from tui.widgets.check_results import CheckResults
 from tui.widgets.grading_status import GradingStatus
 from tui.widgets.lab_footer import LabFooter
 from tui.widgets.prose import Prose, inline
 
-POLL_S = 0.1  # a stat() call: cheap enough to notice a save within a tenth of a second
 FRIENDLY_EDITORS = ("nano", "micro")  # when neither $VISUAL nor $EDITOR is set; vi as the last resort
 
 
@@ -70,6 +70,7 @@ class ExerciseScreen(LabScreen):
         self.file = Path(default_file(exercise_id))
         self._mtime = self._file_mtime()
         self._checking = False
+        self._saves: SaveWatch | None = None
 
     def compose(self) -> ComposeResult:
         self.meta = self.lab.course.exercise(self.exercise_id)
@@ -91,7 +92,8 @@ class ExerciseScreen(LabScreen):
         self._show_file_line()
         self._show_hints(self.lab.store.hints_shown(self.exercise_id))
         await self._show_last_result()
-        self.set_interval(POLL_S, self._poll_file)
+        self._saves = SaveWatch(self.app, self._saved)
+        self._saves.follow(self.file)
         if not self.lab.grader_warm and not self._checking:
             self._warm_up()
 
@@ -127,13 +129,14 @@ class ExerciseScreen(LabScreen):
              else "  — missing: run `grader init` to create your workspace", "$text-muted"),
         ))
 
-    def _poll_file(self) -> None:
-        mtime = self._file_mtime()
-        if mtime != self._mtime:
-            self._mtime = mtime
-            self._show_file_line()
-            if mtime is not None:
-                self.action_check()
+    def _saved(self) -> None:
+        self._mtime = self._file_mtime()
+        self._show_file_line()
+        self.action_check()
+
+    def on_unmount(self) -> None:
+        if self._saves is not None:
+            self._saves.stop()
 
     def action_edit(self) -> None:
         editor, variable = editor_command()
@@ -145,7 +148,7 @@ class ExerciseScreen(LabScreen):
                 subprocess.run([*editor, str(self.file)], check=False)
         except Exception as err:  # noqa: BLE001 - no editor, or a terminal that cannot suspend: say so
             self.notify(f"Could not open {self.file} with {editor[0]}: {err}", severity="error")
-        # The mtime poll notices a save and re-checks; no need to check here too.
+        # The save watch notices a save and re-checks; no need to check here too.
 
     # --- hints -----------------------------------------------------------------------------
     def _show_hints(self, shown: int) -> None:

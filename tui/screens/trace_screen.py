@@ -21,12 +21,12 @@ from textual.worker import get_current_worker
 from grader.api import check_note, default_file
 from grader.course.registry import number, order
 from tui.paths import short_path
+from tui.save_watch import SaveWatch
 from tui.screens.lab_screen import LabScreen
 from tui.widgets.grading_status import GradingStatus
 from tui.widgets.lab_footer import LabFooter
 from tui.widgets.prose import Prose, inline
 
-POLL_S = 0.5
 COLUMNS = ("#", "", "stage", "out", "reference", "in", "values (first item)", "range")
 LEGEND = "✔ same as the reference · ✘ differs · · no counterpart"
 MARKS = {True: ("✔", "green"), False: ("✘", "red"), None: ("·", "dim")}
@@ -54,7 +54,7 @@ class TraceScreen(LabScreen):
     def __init__(self, exercise_id: str) -> None:
         super().__init__(activity_item=f"trace:{exercise_id}")
         self.exercise_id = exercise_id
-        self._mtime: float | None = None
+        self._saves: SaveWatch | None = None
 
     @property
     def file(self) -> Path:
@@ -80,27 +80,19 @@ class TraceScreen(LabScreen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(*COLUMNS)
-        self._mtime = self._file_mtime()
-        self.set_interval(POLL_S, self._poll_file)
+        self._saves = SaveWatch(self.app, self.action_run)  # every save traces again
+        self._saves.follow(self.file)
         self.action_run()
 
-    def _file_mtime(self) -> float | None:
-        try:
-            return self.file.stat().st_mtime
-        except OSError:
-            return None
-
-    def _poll_file(self) -> None:
-        mtime = self._file_mtime()
-        if mtime != self._mtime:
-            self._mtime = mtime
-            if mtime is not None:
-                self.action_run()
+    def on_unmount(self) -> None:
+        if self._saves is not None:
+            self._saves.stop()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.value != self.exercise_id and isinstance(event.value, str):
             self.exercise_id = event.value
-            self._mtime = self._file_mtime()
+            if self._saves is not None:
+                self._saves.follow(self.file)
             self.action_run()
 
     def action_pick(self) -> None:
