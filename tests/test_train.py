@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
-import os
 import re
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def test_a_correct_digit_classifier_learns_in_five_epochs(tmp_path, zygote) -> N
     assert streamed == result["history"]  # each epoch reached the caller as it ended
     losses = [r["loss"] for r in result["history"]]
     assert [r["epoch"] for r in result["history"]] == [1, 2, 3, 4, 5]
-    assert all(later < earlier for earlier, later in zip(losses, losses[1:]))  # the curve goes down
+    assert all(later < earlier for earlier, later in itertools.pairwise(losses))  # the curve goes down
     assert result["accuracy"] >= 0.85
     assert (result["train_size"], result["test_size"]) == (4000, 1000)
     assert all(r["observation"] for r in result["history"])
@@ -133,7 +134,7 @@ def test_the_loss_chart_spaces_two_digit_epochs() -> None:
 def _text(renderable) -> str:
     from rich.console import Console
 
-    console = Console(width=200, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console = Console(width=200, record=True, file=io.StringIO())
     console.print(renderable)
     return console.export_text()
 
@@ -167,7 +168,8 @@ def test_the_shipped_digits_are_the_csvs(tmp_path) -> None:
         pytest.skip("the source CSV is not beside this checkout")
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("make_mnist_npz", Path(__file__).parents[1] / "scripts" / "make_mnist_npz.py")
+    script_path = Path(__file__).parents[1] / "scripts" / "make_mnist_npz.py"
+    spec = importlib.util.spec_from_file_location("make_mnist_npz", script_path)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     script.convert(source, tmp_path / "digits.npz")

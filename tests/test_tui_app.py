@@ -329,7 +329,7 @@ async def test_corrupt_store_is_reported(tmp_path: Path, content_dir: Path) -> N
 @run_async
 async def test_main_flow_lesson_quiz_exercise(workspace: Path, store: ProgressStore, content_dir: Path) -> None:
     """home -> lesson -> prediction -> quiz -> exercise failing, then passing; all with keys only."""
-    app, client = make_app(store, content_dir, make_report("fail"), make_report("pass"))
+    app, _ = make_app(store, content_dir, make_report("fail"), make_report("pass"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter", "n", "a", "enter", "n", "b", "enter", "n")  # read the whole lesson
         await pilot.pause()

@@ -6,8 +6,6 @@ traces a real file through the real worker, end to end.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -44,7 +42,8 @@ async def test_home_lists_the_modes_with_the_reviews_due(workspace, store, modes
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         menu = app.screen.query_one(ModeMenu)
-        assert [o.id for o in menu.options] == ["mode:review", "mode:trace", "mode:train", "mode:spotter", "mode:progress"]
+        assert [o.id for o in menu.options] == ["mode:review", "mode:trace", "mode:train", "mode:spotter",
+                                                "mode:progress"]
         assert "1 due today" in str(menu.get_option("mode:review").prompt)
         menu.focus()
         await pilot.press("down", "down", "down", "enter")  # from the menu, like from the keys
@@ -220,10 +219,3 @@ async def test_real_trace_of_a_correct_digit_classifier(tmp_path: Path, monkeypa
             assert not app.screen.query_one("#trace-check").display  # it passes its checks: no warning
     finally:
         store.close()
-
-
-def test_the_mode_screens_do_not_import_torch() -> None:
-    code = ("import sys, tui.app; from tui.screens import trace_screen, train_screen, review_screen, spotter_screen, "
-            "progress_screen; bad = [m for m in ('torch', 'numpy') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr

@@ -130,8 +130,9 @@ class ForwardLabApp(App[None]):
         from tui.screens.train_screen import TrainScreen
 
         exercise = exercise_id or "exercise2"
-        screens = {"review": ReviewScreen, "spotter": SpotterScreen, "progress": ProgressScreen,
-                   "trace": partial(TraceScreen, exercise), "train": partial(TrainScreen, exercise)}
+        screens: dict[str, Callable[[], Screen]] = {
+            "review": ReviewScreen, "spotter": SpotterScreen, "progress": ProgressScreen,
+            "trace": partial(TraceScreen, exercise), "train": partial(TrainScreen, exercise)}
         self.push_screen(screens[mode]())
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

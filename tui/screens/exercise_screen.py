@@ -200,7 +200,8 @@ class ExerciseScreen(LabScreen):
                 self.app.call_from_thread(self._grading_failed, err)
             return
         if not worker.is_cancelled:  # a newer check (another save) supersedes this one
-            self.app.call_from_thread(self._show_report, report)
+            # an async method is what call_from_thread awaits on the app's loop; its annotation wants a plain one
+            self.app.call_from_thread(self._show_report, report)  # type: ignore[arg-type]
 
     async def _show_report(self, report: Report) -> None:
         self._checking = False

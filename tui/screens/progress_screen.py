@@ -78,7 +78,7 @@ class ProgressScreen(LabScreen):
 
     def _tables(self, data: dict) -> None:
         """Rich tables, so that long titles wrap instead of being cut on a narrow terminal."""
-        tables = {
+        tables: dict[str, tuple[tuple[str, ...], list[tuple[str, ...]]]] = {
             "lessons": (("lesson", "sections read", "status"),
                         [(r["title"], f"{r['sections_read']}/{r['sections']}", r["state"]) for r in data["lessons"]]),
             "quizzes": (("quiz", "score", "status"), [(r["title"], r["score"], r["state"]) for r in data["quizzes"]]),

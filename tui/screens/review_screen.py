@@ -120,12 +120,16 @@ class ReviewScreen(LabScreen):
     async def _show(self) -> None:
         body = self.query_one("#review-body", VerticalScroll)
         await body.remove_children()
-        if self.index >= len(self.keys):
+        card = None
+        while card is None and self.index < len(self.keys):
+            card = review_card(self.lab.course, self.lab.store, self.keys[self.index], self.index + 1, len(self.keys),
+                               self.lab.rng)
+            if card is None:  # the course no longer has this item: nothing to review
+                self.index += 1
+        if card is None:
             await body.mount(Prose(self._summary(), id="review-summary"))
             body.focus()
         else:
-            card = review_card(self.lab.course, self.lab.store, self.keys[self.index], self.index + 1, len(self.keys),
-                               self.lab.rng)
             card.add_class("review-card")
             await body.mount(card)
             self.call_after_refresh(self._focus_card)

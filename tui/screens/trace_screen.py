@@ -71,7 +71,7 @@ class TraceScreen(LabScreen):
             yield Static(id="trace-file")
         yield Static(id="trace-check", classes="check-note")
         yield GradingStatus(id="trace-status")
-        table = DataTable(id="trace-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = DataTable(id="trace-table", cursor_type="row", zebra_stripes=True)
         table.border_title = "Stages, in the order your forward runs them"
         table.border_subtitle = LEGEND
         yield table

@@ -176,9 +176,10 @@ class TrainScreen(LabScreen):
         plt.xlabel("epoch")
         plt.xlim(0.5, last + 0.5)
         plt.xticks(list(range(1, last + 1)))
-        plt.ylim(0, 1, yside="right")
-        plt.ylabel("loss", yside="left")
-        plt.ylabel("held-out accuracy", yside="right")
+        # plotext takes yside on both axes' calls; textual-plotext's annotations leave it out
+        plt.ylim(0, 1, yside="right")  # type: ignore[arg-type]
+        plt.ylabel("loss", yside="left")  # type: ignore[call-arg]
+        plt.ylabel("held-out accuracy", yside="right")  # type: ignore[call-arg]
         if self.history:
             epochs = [r["epoch"] for r in self.history]
             for values, color, side in (([r["loss"] for r in self.history], "red", "left"),

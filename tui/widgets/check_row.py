@@ -29,5 +29,7 @@ class CheckRow(Collapsible):
         if check.hint:
             details.append(Static(Content.assemble(("Hint: ", "bold $text-accent"), inline(check.hint)),
                                   classes="check-hint"))
-        super().__init__(*details, title=title, collapsed=not expanded, classes=f"check -{check.status}")
+        # Collapsible renders a Content title (styled parts); its annotation says str
+        super().__init__(*details, title=title, collapsed=not expanded,  # type: ignore[arg-type]
+                         classes=f"check -{check.status}")
         self.check = check
