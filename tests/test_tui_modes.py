@@ -219,3 +219,16 @@ async def test_real_trace_of_a_correct_digit_classifier(tmp_path: Path, monkeypa
             assert not app.screen.query_one("#trace-check").display  # it passes its checks: no warning
     finally:
         store.close()
+
+
+@run_async
+async def test_review_skips_an_item_the_course_no_longer_has(workspace, store, modes_content) -> None:
+    """A due item whose question was removed from the course (a content update) is passed over, not a crash."""
+    due_today(store, "quiz:forward-quiz/removed-question", "quiz:forward-quiz/main-job")
+    app, _ = make_modes_app(store, modes_content)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen) and isinstance(screen.card, QuestionView)
+        assert screen.keys[screen.index] == "quiz:forward-quiz/main-job"
