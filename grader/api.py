@@ -1,13 +1,15 @@
 """The grader's public Python API: what the TUI, the CLI and other tools call.
 
 Importing this module is cheap (no torch, no pydantic); the heavy parts load on first use.
-- `exercise_ids()`, `resolve_exercise("3")`, `list_exercises(store)`: the catalogue.
+- `exercise_ids()`, `resolve_exercise("3")`, `list_exercises(store)`, `catalogue_problems()`: the catalogue.
 - `check(exercise, file)`: grade one file in this process (the learner's code still runs in a child).
 - `GradingClient`: a warm grading worker in a separate process, for fast re-checks from a UI that
   must never import torch itself (the TUI, `grader watch`).
 - `next_hint`, `init_workspace`, `default_file`: the learner's workspace.
-- `trace`, `train`: the pipeline and training traces of the learner's model (also on GradingClient).
-- `progress_summary`, `review_outlook`, `duration_text`: the progress dashboard and the review schedule.
+- `trace`, `train`: the pipeline and training traces of the learner's model (also on GradingClient), each
+  with `grader check`'s verdict on the file; `check_note` words that verdict for the top of the view.
+- `progress_summary`, `review_outlook`: the progress dashboard and the review schedule;
+  `duration_text`, `plural`, `code_spans`: numbers as people say them, code marked in plain text.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from grader.course.progress import ProgressStore
 from grader.course.workspace import default_file, init_workspace  # noqa: F401  (re-exported)
 from grader.errors import UsageError
 from grader.report import Report
+from grader.watching import FileWatcher  # noqa: F401  (re-exported)
+from grader.wording import code_spans, duration_text, plural  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from grader.course.content import Course
@@ -51,14 +55,36 @@ def resolve_exercise(name: str) -> str:
 
 
 def list_exercises(store: ProgressStore | None = None) -> list[ExerciseInfo]:
-    from grader.course.content import load_exercise_meta
+    """Every exercise whose YAML loads (the others are in `catalogue_problems()`), in curriculum order."""
+    from grader.course.content import ContentError, load_exercise_meta
 
     infos = []
     for ex_id in exercise_ids():
-        meta = load_exercise_meta(ex_id)
+        try:
+            meta = load_exercise_meta(ex_id)
+        except (KeyError, ContentError):
+            continue
         status = store.exercise_status(ex_id) if store else "new"
         infos.append(ExerciseInfo(ex_id, meta.title, meta.summary, status))
     return infos
+
+
+def catalogue_problems() -> list[str]:
+    """What keeps an exercise of a course pack from being listed or graded, one `file:line: message`
+    line each: an id two packs declare, a pack refused as unsafe, a missing or invalid YAML or stub.
+    Empty when every pack is sound; the other exercises work either way."""
+    from grader.course.content import ContentError, load_exercise_meta
+    from grader.course.registry import problems
+
+    found = problems()
+    for ex_id in exercise_ids():
+        try:
+            load_exercise_meta(ex_id)
+        except ContentError as err:
+            found += map(str, err.problems)
+        except KeyError:
+            pass  # a missing YAML is among the registry's problems
+    return found
 
 
 def check(exercise: str, file: str | Path | None = None, *, device: str = "cpu",
@@ -86,19 +112,43 @@ def next_hint(exercise: str, store: ProgressStore) -> tuple[int, int, str]:
 
 
 def trace(exercise: str, file: str | Path | None = None, *, batch: int | None = None) -> dict:
-    """The pipeline trace of the learner's forward beside the reference's (see grader.modes.trace.trace_file)."""
-    from grader.modes.trace import trace_file
+    """The pipeline trace of the learner's forward beside the reference's (see grader.modes.trace.trace_file),
+    with `grader check`'s verdict on the file under "check" (see grader.modes.verdict)."""
+    from grader.grading import Grader
+    from grader.judging.prepare import reference_cache
+    from grader.modes.verdict import checked
 
-    return trace_file(exercise, file, batch)
+    exercise_id = resolve_exercise(exercise)
+    with Grader(jobs=1, cache=reference_cache()) as grader:  # its zygote imports torch while this process does
+        from grader.modes.trace import trace_file
+
+        return checked(grader, exercise_id, file, lambda zygote: trace_file(exercise_id, file, batch, zygote=zygote))
 
 
-def train(exercise: str, file: str | Path | None = None, *, epochs: int = 5, seed: int = 0,
-          on_epoch: Callable[[dict], None] | None = None) -> dict:
-    """Train the learner's digit classifier on real digits (see grader.modes.train.train_file)."""
+def train(exercise: str, file: str | Path | None = None, *, epochs: int = 5, seed: int = 0, lr: float = 1e-3,
+          optimizer: str = "adam", on_epoch: Callable[[dict], None] | None = None) -> dict:
+    """Train the learner's digit classifier on real digits (see grader.modes.train.train_file), with
+    `grader check`'s verdict on the file under "check"."""
+    from grader.grading import Grader
     from grader.isolation.training import Settings
-    from grader.modes.train import train_file
+    from grader.judging.prepare import reference_cache
+    from grader.modes.train import check_trainable, train_file, validate
+    from grader.modes.verdict import checked
 
-    return train_file(exercise, file, Settings(epochs=epochs, seed=seed), on_epoch=on_epoch)
+    exercise_id = check_trainable(exercise)
+    settings = Settings(epochs=epochs, seed=seed, lr=lr, optimizer=optimizer)
+    validate(settings)
+    with Grader(jobs=1, cache=reference_cache()) as grader:  # its zygote imports torch while this process does
+        return checked(grader, exercise_id, file,
+                       lambda zygote: train_file(exercise_id, file, settings, zygote=zygote, on_epoch=on_epoch))
+
+
+def check_note(check: dict | None, mode: str) -> str | None:
+    """What the top of a trace ("trace") or training ("train") view says when the file fails `grader check`:
+    the `"check"` of a trace or train result, turned into a sentence and a lesson (see grader.modes.verdict)."""
+    from grader.modes.verdict import check_note as note
+
+    return note(check, mode)
 
 
 def progress_summary(store: ProgressStore, course: Course | None = None, today: date | None = None) -> dict:
@@ -107,14 +157,6 @@ def progress_summary(store: ProgressStore, course: Course | None = None, today: 
     from grader.course.dashboard import summary
 
     return summary(course if course is not None else load_course(), store, today)
-
-
-def duration_text(seconds: float) -> str:
-    """Time spent as people say it: '1 h 05 min', '12 min', '40 s'."""
-    minutes = int(seconds // 60)
-    if minutes >= 60:
-        return f"{minutes // 60} h {minutes % 60:02d} min"
-    return f"{minutes} min" if minutes else f"{int(seconds)} s"
 
 
 def trainable_exercises() -> tuple[str, ...]:

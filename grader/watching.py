@@ -1,4 +1,4 @@
-"""Watching one file for saves: the engine of `grader watch`, reusable by any UI (no torch here).
+"""Watching one file for saves: what `grader watch` and the TUI re-check on (no torch here).
 
 `FileWatcher(path, callback).start()` calls `callback(path)` from a background thread once per
 burst of saves: changes closer together than `debounce_s` are one save (editors write a file in
@@ -51,6 +51,8 @@ def polling_reason(path: Path) -> str | None:
     """Why file events may not arrive for `path` (so poll), or None when they should."""
     if os.environ.get(POLL_ENV, "") not in ("", "0"):
         return f"{POLL_ENV} is set"
+    if not path.parent.is_dir():  # no folder to take events from yet (e.g. before `grader init`)
+        return f"{path.parent} does not exist yet"
     if importlib.util.find_spec("watchfiles") is None:
         return "watchfiles is not installed"
     kind = filesystem_type(path.parent)

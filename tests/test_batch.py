@@ -57,7 +57,7 @@ def test_hostile_batch_fails_alone_and_the_report_is_complete(tmp_path: Path) ->
     assert result.returncode == 1, result.stderr
     reports = json.loads(out.read_text())
     assert [r["file"] for r in reports] == files  # complete, in the order given
-    for report, (name, (_, status, category)) in zip(reports, BATCH.items()):
+    for report, (name, (_, status, category)) in zip(reports, BATCH.items(), strict=False):
         failures = [c for c in report["checks"] if c["status"] == "fail"]
         assert report["status"] == status, (name, failures)
         if category:
@@ -83,3 +83,42 @@ def test_a_grader_failure_becomes_that_submissions_report() -> None:
     assert report.status == "fail" and report.file == "x.py" and len(closed) == 2
     assert [c.status for c in report.checks] == ["fail", "skip"]
     assert "OSError: no worker" in report.checks[0].message
+
+
+def test_ctrl_c_stops_a_batch_at_once_and_leaves_nothing_running(tmp_path: Path) -> None:
+    """Ctrl-C on a batch of submissions that hang: exit 130 within seconds, not after each one's time
+    limit, with every worker and child gone."""
+    import os
+    import signal
+    import time
+
+    files = []
+    for n in range(4):
+        (tmp_path / f"hangs{n}.py").write_text(HEAD.format(body="while True: pass"))
+        files.append(str(tmp_path / f"hangs{n}.py"))
+    mark = f"forwardlab-ctrl-c-{os.getpid()}"
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "check", "2", *files, "--jobs", "2", "--timeout", "60"],
+                            cwd=ROOT, env={**os.environ, "FORWARDLAB_TEST_MARK": mark}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(_marked(mark)) < 4 and time.monotonic() < deadline:  # two zygotes, each with a looping child
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    stopped = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - stopped < 15  # far less than the 60 s time limit
+    assert _marked(mark) == []
+
+
+def _marked(mark: str) -> list[int]:
+    """Live processes whose environment carries `mark` (zygotes and their children inherit it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and f"FORWARDLAB_TEST_MARK={mark}".encode() in (entry / "environ").read_bytes() \
+                    and "Z" not in (entry / "stat").read_text().split(")")[-1].split()[0]:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found

@@ -7,6 +7,7 @@ checks themselves. Ctrl-C stops watching (exit 0).
 from __future__ import annotations
 
 import argparse
+import signal
 import threading
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Check FILE (default: the workspace's exercises/EXERCISE.py) now and again on "
                                    "every save, with the first failure on top. Ctrl-C stops.")
     add_exercise(p)
-    p.add_argument("file", nargs="?", metavar="FILE", help="the file to watch")
+    p.add_argument("file", nargs="?", metavar="FILE",
+                   help="the file to watch: .py, or a notebook (.ipynb) graded by its class's cells on every save")
     p.add_argument("--poll", action="store_true",
                    help="poll the file instead of waiting for file events (network or WSL mounts; "
                         "also FORWARDLAB_WATCH_POLL=1)")
@@ -55,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             session.footer = f"watching {label} ({watcher.mode}): save to re-check, Ctrl-C to stop"
             watcher.start().trigger()  # the first check, on the watcher's thread like every other
             try:
-                threading.Event().wait()
+                wait_for_interrupt()
             finally:  # before the grader closes: a check cut short by Ctrl-C shows nothing
                 session.stopping = True
                 watcher.stop(timeout=0.5)
@@ -63,6 +65,17 @@ def run(args: argparse.Namespace) -> int:
         pass
     console.print("stopped watching", style="dim")
     return 0
+
+
+def wait_for_interrupt() -> None:
+    """Sleep until Ctrl-C (or SIGTERM) raises KeyboardInterrupt here. In short waits, not one endless
+    one: the kernel may hand the signal to another of our threads (the watcher's, the checks'), and
+    Python raises it in the main thread only when that thread next runs, so an untimed wait could
+    sleep through it for good."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    stop = threading.Event()
+    while not stop.wait(0.2):
+        pass
 
 
 class WatchSession:

@@ -377,7 +377,7 @@ def main(job: dict) -> None:
         run(job)
     except BaseException:
         traceback.print_exc()
-        code = 70  # engine.CHILD_FAILED: the grader's own part of the child failed
+        code = 70  # grader.isolation.failure.CHILD_FAILED: the grader's own part of the child failed
     finally:
         sys.stdout.flush()
         sys.stderr.flush()

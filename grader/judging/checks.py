@@ -55,7 +55,7 @@ class CheckDef:
 
 @dataclass
 class JudgeContext:
-    """Everything a check may look at. Built by the engine; learner data comes from the child."""
+    """Everything a check may look at. Built by grader.judging.judge; learner data comes from the child."""
 
     exercise: Exercise
     device: str

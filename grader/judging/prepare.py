@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 import secrets
-from collections.abc import Mapping
+import traceback
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,19 +120,24 @@ def prepare(exercise_id: str, device: str, workdir: Path, limits: Limits | None 
     from grader.judging.standard import exercise_checks
 
     ex = registry.load(exercise_id)
+    spec_file = registry.spec_files()[ex.id]
     secret = secret or Secret()
-    checks = exercise_checks(ex)
-    cases = resolve_cases({c.id: c for check in checks for c in check.cases}, secret, device)
+    with _instructor_code(ex, spec_file, "declaring the checks"):
+        checks = exercise_checks(ex)
+        cases = resolve_cases({c.id: c for check in checks for c in check.cases}, secret, device)
     refs: dict[str, nn.Module] = {}
-    for config in ex.configs:
-        torch.random.default_generator.manual_seed(case_seed(config.name))  # the CPU's: no CUDA set-up
-        refs[config.name] = ex.reference(config).eval()
-    states = {name: ex.learner_state(ref) for name, ref in refs.items()}
-    inputs = draw_inputs(ex, cases, refs, secret)
+    with _instructor_code(ex, spec_file, "building the reference"):
+        for config in ex.configs:
+            torch.random.default_generator.manual_seed(case_seed(config.name))  # the CPU's: no CUDA set-up
+            refs[config.name] = ex.reference(config).eval()
+        states = {name: ex.learner_state(ref) for name, ref in refs.items()}
+    with _instructor_code(ex, spec_file, "drawing the inputs"):
+        inputs = draw_inputs(ex, cases, refs, secret)
     unsupported = {dt: why for dt in {c.dtype for c in cases.values() if c.dtype}
                    if (why := _unsupported(dt, device))}
     cases = {k: c for k, c in cases.items() if c.dtype not in unsupported}
-    reference, wire = observe_reference(ex, cases, inputs, refs, secret)
+    with _instructor_code(ex, spec_file, "building the reference"):
+        reference, wire = observe_reference(ex, cases, inputs, refs, secret, spec_file)
     plan = {"class_name": ex.class_name, "forward_args": list(ex.forward_args),
             "configs": [{"name": c.name, "args": list(c.args), "kwargs": dict(c.kwargs)} for c in ex.configs],
             "states": states, "cases": wire}
@@ -137,6 +145,23 @@ def prepare(exercise_id: str, device: str, workdir: Path, limits: Limits | None 
     torch.save(plan, plan_path)
     return Prepared(ex, device, checks, cases, inputs, states, reference, plan_path,
                     limits or exercise_limits(ex.id), hidden_folders(), unsupported)
+
+
+@contextmanager
+def _instructor_code(ex: Exercise, spec_file: Path, doing: str) -> Iterator[None]:
+    """Errors of the exercise's own code (its spec, its reference) become one PackError line at the
+    spec's line; the grader's own errors pass through as they are."""
+    from grader.course.registry import spec_error
+    from grader.judging.spec import SpecError
+
+    try:
+        yield
+    except Exception as err:
+        if isinstance(err, SpecError):  # the engine's own finding: its message says it all
+            raise spec_error(spec_file, f"{ex.id}: {err}", exercise=ex, line=err.line) from err
+        if any(Path(f.filename) == spec_file for f in traceback.extract_tb(err.__traceback__)):
+            raise spec_error(spec_file, f"{ex.id}: {doing} failed", err, ex) from err
+        raise
 
 
 def resolve_cases(declared: dict[str, CaseSpec], secret: Secret, device: str) -> dict[str, CaseSpec]:
@@ -205,11 +230,14 @@ def _unsupported(dtype: str, device: str) -> str | None:
 
 
 def observe_reference(ex: Exercise, cases: Mapping[str, CaseSpec], inputs: Mapping[str, Inputs],
-                      refs: Mapping[str, nn.Module], secret: Secret) -> tuple[dict[str, dict], list[dict]]:
+                      refs: Mapping[str, nn.Module], secret: Secret,
+                      spec_file: Path) -> tuple[dict[str, dict], list[dict]]:
     """The reference's observation of every case, and the cases as the child receives them (with a
-    secret gradient probe where a case asks for gradients)."""
+    secret gradient probe where a case asks for gradients). A reference that raises is a SpecError at
+    its spec's line."""
+    from grader.isolation.plain import error_text
     from grader.isolation.runner import run_case
-    from grader.judging.spec import LOW_PRECISION
+    from grader.judging.spec import LOW_PRECISION, SpecError
 
     wire, reference = [], {}
     for cid, case in cases.items():
@@ -228,9 +256,12 @@ def observe_reference(ex: Exercise, cases: Mapping[str, CaseSpec], inputs: Mappi
             w["cotangent"] = ref_case["cotangent"] = _cotangent(probe["output"], secret.generator(f"cotangent/{cid}"))
             if case.train:
                 model = copy.deepcopy(refs[case.config])
-        observed = run_case(model, ref_case, observe=False)
+        observed = run_case(model, ref_case, str(spec_file), observe=False)
         if observed["error"]:
-            raise RuntimeError(f"reference failed on {cid}: {observed['error']}")
+            error = observed["error"]
+            line = re.match(r"line (\d+)", error.get("where", ""))
+            raise SpecError(f"the reference raised on case {cid}: {error_text(error)}",
+                            line=int(line.group(1)) if line else None)
         if case.dtype in LOW_PRECISION:
             observed["output"] = _cast(observed["output"], case.dtype)
         reference[cid] = observed

@@ -1,7 +1,9 @@
 """ChoiceList: answer options picked with 1-6 / A-F, arrows and Space, or the mouse; Enter commits.
 
-Shared by quiz questions, "predict before reading on" questions and myth-buster cards, so every
-question in the app is answered with the same keys. After `reveal`, options show right and wrong.
+Shared by quiz questions, "predict before reading on" questions and true-or-myth cards, so every
+question in the app is answered with the same keys. Only an explicit pick counts: Enter with nothing
+picked commits nothing (the highlighted option is not an answer), it says how to pick. After
+`reveal`, options show right and wrong.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList
 
+from tui.widgets.prose import inline
+
 LETTERS = "ABCDEF"
 
 
@@ -20,7 +24,7 @@ class ChoiceList(OptionList):
     """Single-answer: a key picks an option. Multiple-answer: keys and Space toggle. Enter commits."""
 
     BINDINGS = [
-        Binding("enter", "submit", "Commit answer", id="choice.submit", tooltip="Lock in your answer"),
+        Binding("enter", "submit", "Commit", id="choice.submit", tooltip="Lock in your answer"),
         Binding("space", "pick", "Toggle", show=False, id="choice.toggle"),
         *(Binding(f"{i + 1},{LETTERS[i].lower()}", f"pick({i})", f"Option {LETTERS[i]}", show=False,
                   id=f"choice.pick{i + 1}") for i in range(len(LETTERS))),
@@ -57,7 +61,7 @@ class ChoiceList(OptionList):
             mark = ("☑" if index in self.chosen else "☐", "bold")
         else:
             mark = ("●" if index in self.chosen else "○", "bold")
-        return Content.assemble(mark, " ", (f"{LETTERS[index]}  ", "bold"), self.texts[index])
+        return Content.assemble(mark, " ", (f"{LETTERS[index]}  ", "bold"), inline(self.texts[index]))
 
     def _refresh_prompts(self) -> None:
         for index in range(len(self.texts)):
@@ -67,7 +71,8 @@ class ChoiceList(OptionList):
         # Once locked, Enter and the option keys fall through to the screen (e.g. "next question").
         if self.locked and action in ("submit", "pick"):
             return False
-        return True
+        # Keys past the last option do nothing here (and F1's help does not list them).
+        return not (action == "pick" and parameters and int(parameters[0]) >= len(self.texts))  # type: ignore[call-overload]
 
     def action_pick(self, index: int | None = None) -> None:
         index = self.highlighted if index is None else index
@@ -85,10 +90,11 @@ class ChoiceList(OptionList):
         self.action_pick()
 
     def action_submit(self) -> None:
-        if not self.multiple and not self.chosen and self.highlighted is not None:
-            self.chosen = {self.highlighted}
         if not self.chosen:
-            self.notify("Pick at least one option first (1-6 or A-F, Space to toggle).", severity="warning")
+            last = LETTERS[len(self.texts) - 1]
+            what = "every right answer" if self.multiple else "an option"
+            self.notify(f"Nothing chosen yet. Pick {what} with its letter (A-{last}) or number (1-{len(self.texts)}),"
+                        f" or with ↑↓ and Space; then press Enter.", title="Choose first", severity="warning")
             return
         self._refresh_prompts()
         self.post_message(self.Submitted(self, sorted(self.chosen)))
