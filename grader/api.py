@@ -115,11 +115,10 @@ def trace(exercise: str, file: str | Path | None = None, *, batch: int | None = 
     """The pipeline trace of the learner's forward beside the reference's (see grader.modes.trace.trace_file),
     with `grader check`'s verdict on the file under "check" (see grader.modes.verdict)."""
     from grader.grading import Grader
-    from grader.judging.prepare import reference_cache
     from grader.modes.verdict import checked
 
     exercise_id = resolve_exercise(exercise)
-    with Grader(jobs=1, cache=reference_cache()) as grader:  # its zygote imports torch while this process does
+    with Grader(jobs=1) as grader:  # its zygote imports torch while this process does
         from grader.modes.trace import trace_file
 
         return checked(grader, exercise_id, file, lambda zygote: trace_file(exercise_id, file, batch, zygote=zygote))
@@ -131,14 +130,13 @@ def train(exercise: str, file: str | Path | None = None, *, epochs: int = 5, see
     `grader check`'s verdict on the file under "check"."""
     from grader.grading import Grader
     from grader.isolation.training import Settings
-    from grader.judging.prepare import reference_cache
     from grader.modes.train import check_trainable, train_file, validate
     from grader.modes.verdict import checked
 
     exercise_id = check_trainable(exercise)
     settings = Settings(epochs=epochs, seed=seed, lr=lr, optimizer=optimizer)
     validate(settings)
-    with Grader(jobs=1, cache=reference_cache()) as grader:  # its zygote imports torch while this process does
+    with Grader(jobs=1) as grader:  # its zygote imports torch while this process does
         return checked(grader, exercise_id, file,
                        lambda zygote: train_file(exercise_id, file, settings, zygote=zygote, on_epoch=on_epoch))
 

@@ -98,12 +98,11 @@ def _shell() -> Any:
 
 
 def _grader() -> Grader:
-    """The kernel's warm grader (one worker, prepared references cached), closed when Python exits."""
+    """The kernel's warm grader (one worker, each exercise prepared once), closed when Python exits."""
     if not _warm:
         from grader.grading import Grader
-        from grader.judging.prepare import reference_cache
 
-        _warm.append(Grader(jobs=1, cache=reference_cache()))
+        _warm.append(Grader(jobs=1))
         atexit.register(_warm[0].close)
     return _warm[0]
 

@@ -26,7 +26,7 @@ from typing import Any
 from grader.errors import UsageError
 from grader.grading import Grader, Job, JobDone, unrunnable
 from grader.isolation.protocol import Limits
-from grader.judging.prepare import cache_key, resolve_device
+from grader.judging.prepare import resolve_device
 from grader.report import Report
 
 RAY_MISSING = "--backend ray needs Ray, which is not installed here: pip install 'forwardlab[ray]' " \
@@ -34,6 +34,19 @@ RAY_MISSING = "--backend ray needs Ray, which is not installed here: pip install
 QUEUED_PER_ACTOR = 2  # one job running, the next already there when it ends
 TRIES = 3  # runs of a job whose actor was lost each time, before it is reported as not graded
 READY_TIMEOUT_S = 900.0  # an actor's start: a cluster may first have to add a node
+
+
+def version_key(spec_file: Path) -> str:
+    """Changes whenever the grader's code, the exercise's spec or torch's version does: the actors on
+    the cluster must judge with what this machine has."""
+    import hashlib
+
+    import torch
+
+    digest = hashlib.sha256(torch.__version__.encode())
+    for path in [*sorted(Path(__file__).parents[1].rglob("*.py")), spec_file]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def require_ray() -> Any:
@@ -58,7 +71,7 @@ class GradingActor:
         """What the parent checks and needs: the version key, the checks, the device, the processes."""
         from grader.course import registry
 
-        return {"key": cache_key(registry.spec_files()[self.prep.exercise.id]), "device": self.prep.device,
+        return {"key": version_key(registry.spec_files()[self.prep.exercise.id]), "device": self.prep.device,
                 "checks": [(c.id, c.category) for c in self.prep.checks],
                 "pids": [os.getpid(), *(z.proc.pid for z in self.grader.zygotes)]}
 
@@ -158,7 +171,7 @@ class RayPool:
             for actor in new:
                 self._lose(actor)
             raise UsageError(f"the Ray workers could not prepare {exercise_id}: {err}") from None
-        key = cache_key(registry.spec_files()[exercise_id])
+        key = version_key(registry.spec_files()[exercise_id])
         if any(info["key"] != key for info in infos):
             for actor in new:
                 self._lose(actor)
