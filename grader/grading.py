@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.errors import UsageError
+from grader.isolation.portable import start_worker
 from grader.isolation.protocol import Limits
-from grader.isolation.worker import Zygote
 from grader.judging.judge import judge
 from grader.judging.prepare import Prepared, prepare, reference_cache, resolve_device
 from grader.report import CheckResult, Report
@@ -31,7 +31,7 @@ class Grader:
     def __init__(self, jobs: int = 1, limits: Limits | None = None, cache: Path | None = None,
                  sandbox: bool = False) -> None:
         self.sandbox = sandbox  # run the zygotes under bubblewrap (grader.isolation.worker.bwrap_command)
-        self.zygotes = [Zygote(sandbox) for _ in range(max(1, jobs))]  # start now: they import torch while we do
+        self.zygotes = [start_worker(sandbox) for _ in range(max(1, jobs))]  # start now: they import torch while we do
         self.limits = limits
         self.cache = cache
         self._tmp = tempfile.TemporaryDirectory(prefix="forwardlab-")
@@ -47,7 +47,7 @@ class Grader:
         start = time.perf_counter()
         zygote = self.zygotes[slot]
         if not zygote.alive:
-            zygote = self.zygotes[slot] = Zygote(self.sandbox)
+            zygote = self.zygotes[slot] = start_worker(self.sandbox)
         warm = ("export",) if any(c.export for c in prep.cases.values()) else ()
         outcome = zygote.run(prep.plan_path, prep.limits, prep.device, file, warm=warm)
         return judge(prep, label, outcome, time.perf_counter() - start)

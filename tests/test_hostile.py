@@ -1,12 +1,16 @@
 """Hostile submissions: tricks to fake a pass, hang the grader, take it down or outlive the check.
 
 Every file in tests/submissions/hostile/ declares `# expect: fail CATEGORY fragment` and
-`# exercise: exerciseN` (and `# needs: root` when it would harm the machine if the grader ran as
-the learner's own user). Each must be judged `fail` with that first failure, within its time
-limit plus a small margin, leak nothing (no LEAKED line, no secret of the caller), and leave
-nothing behind: no process started by it (found by the marker every zygote's environment
-carries here, or by the uid its children run as), no file of its uid in /tmp, and no change to the
-reference cache, the progress store or the repository. See docs/threat-model.md.
+`# exercise: exerciseN`, and `# needs: WHAT...` when the defence it tests is one the isolation in use
+may not have here, or the attack cannot be written here: `root` (the children run as a uid of their own:
+the fork isolation, on Linux, with the grader running as root; without it the attack would harm the
+machine or read the learner's own files), `process-limit` (a limit on processes binds the child: not
+for root without a uid of its own), `fork` (the attack calls os.fork, which Windows does not have).
+Each must be judged `fail` with that first failure, within its time limit plus a small margin, leak
+nothing (no LEAKED line, no secret of the caller), and leave nothing behind: no process started by it
+(found by the marker every worker's environment carries here, or by the uid its children run as), no
+file of its uid in /tmp, and no change to the reference cache, the progress store or the repository.
+The same suite runs in both isolation modes (FORWARDLAB_ISOLATION=portable). See docs/threat-model.md.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
+import psutil
 import pytest
 from conftest import ROOT, SUBMISSIONS, expectation
 
@@ -69,24 +74,31 @@ def protected_state() -> dict[str, str]:
     return state
 
 
+def capabilities(grader: Grader) -> set[str]:
+    """What a `# needs:` header may name that this grader's isolation, on this machine, has."""
+    own_uid = all(z.uid is not None for z in grader.zygotes)
+    root = os.name == "posix" and os.geteuid() == 0
+    return {name for name, has in (("root", own_uid), ("process-limit", own_uid or not root),
+                                   ("fork", hasattr(os, "fork"))) if has}
+
+
 def leftovers(grader: Grader) -> list[str]:
-    """Live processes started by a zygote's children: they carry MARK or run as a child's uid."""
-    spared = {os.getpid()} | {z.proc.pid for z in grader.zygotes}
+    """Live processes started by a worker's children: they carry MARK or run as a child's uid (psutil, so
+    that it works wherever the portable isolation runs). The workers and their idle templates are spared."""
+    spared = {os.getpid()} | {z.proc.pid for z in grader.zygotes} | {pid for z in grader.zygotes for pid in z.idle}
     uids = {z.uid for z in grader.zygotes if z.uid is not None}
     found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) in spared:
+    for proc in psutil.process_iter():
+        if proc.pid in spared:
             continue
         try:
-            status = Path(f"/proc/{entry}/status").read_text()
-            environ = Path(f"/proc/{entry}/environ").read_bytes()
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                continue
+            process_uids = set(proc.uids()) if hasattr(proc, "uids") else set()
+            if process_uids & uids or proc.environ().get("FORWARDLAB_TEST_MARK") == MARK:
+                found.append(f"{proc.pid} {' '.join(proc.cmdline())}")
+        except (psutil.Error, OSError):
             continue
-        state = re.search(r"^State:\s+(\S)", status, re.M).group(1)
-        process_uids = {int(u) for u in re.search(r"^Uid:\s+(.*)$", status, re.M).group(1).split()}
-        if state != "Z" and (MARK.encode() in environ or process_uids & uids):
-            found.append(f"{entry} {cmdline}")
     return found
 
 
@@ -97,13 +109,16 @@ def files_of(uids: set[int]) -> list[str]:
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_hostile_submission_fails_safely(hostile_grader: Grader, path: Path) -> None:
-    if header(path, "needs") == "root" and os.geteuid() != 0:
-        pytest.skip("harmful unless the children run as a uid of their own (the grader running as root)")
+    needs = re.search(r"^# needs: (.+)$", path.read_text(), re.M)
+    missing = set(needs.group(1).split() if needs else ()) - capabilities(hostile_grader)
+    if missing:
+        pytest.skip(f"needs {', '.join(sorted(missing))}, which this isolation or platform lacks (see the docstring)")
     status, category, fragment = expectation(path)
     exercise = header(path, "exercise")
     assert status == "fail" and exercise, f"{path.name}: needs '# expect: fail ...' and '# exercise: ...'"
     prep = hostile_grader.prepared(exercise, "cpu")
     before = protected_state()
+    hostile_grader.zygotes[0].wait_ready()  # a portable worker's next process warm: the time is the job's own
     start = time.monotonic()
     report = hostile_grader.grade(prep, path, path.name)
     elapsed = time.monotonic() - start

@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="same as --format json")
     p.add_argument("--format", choices=FORMATS, default=None, help="output format (default: text)")
     p.add_argument("--output", "-o", metavar="PATH", help="write the report to PATH instead of stdout")
-    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu", help="device to run on (default: cpu)")
+    p.add_argument("--device", choices=("cpu", "cuda", "mps", "auto"), default="cpu",
+                   help="device to run on: cuda (NVIDIA), mps (Apple GPUs), auto (a GPU if there is one; default: cpu)")
     p.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
                    help="grade N submissions at a time (default: the number of CPU cores, for a batch)")
     p.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="wall-time limit per submission")

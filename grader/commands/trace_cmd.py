@@ -25,10 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from grader.course.registry import resolve
     from grader.grading import submission_paths
-    from grader.isolation.worker import Zygote
+    from grader.isolation.portable import start_worker
 
     submission_paths(resolve(args.exercise), [args.file])  # usage errors before anything starts
-    zygote = Zygote()  # it imports torch while this process does
+    zygote = start_worker()  # it imports torch while this process does
     try:
         from grader.modes.trace import trace_file
 

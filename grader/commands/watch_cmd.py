@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--poll", action="store_true",
                    help="poll the file instead of waiting for file events (network or WSL mounts; "
                         "also FORWARDLAB_WATCH_POLL=1)")
-    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu", help="device to run on (default: cpu)")
+    p.add_argument("--device", choices=("cpu", "cuda", "mps", "auto"), default="cpu",
+                   help="device to run on: cuda (NVIDIA), mps (Apple GPUs), auto (a GPU if there is one; default: cpu)")
     p.set_defaults(run=run)
 
 

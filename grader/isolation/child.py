@@ -11,8 +11,8 @@ import importlib.util
 import inspect
 import io
 import linecache
+import math
 import os
-import resource
 import signal
 import sys
 import tempfile
@@ -27,6 +27,9 @@ from torch import nn
 from grader.isolation import system
 from grader.isolation.plain import describe_error, error_text
 from grader.isolation.runner import run_case
+
+if sys.platform != "win32":  # isolate() is POSIX; run() is shared with the portable child (grader.isolation.template)
+    import resource
 
 
 def isolate(job: dict) -> None:
@@ -48,11 +51,7 @@ def isolate(job: dict) -> None:
         bridges.update(system.open_bridges([str(Path(job["file"]).parent)]))
     _close_all_but(set(bridges.values()))
     limits = job["limits"]
-    cpu_s = max(1, int(limits["cpu_s"]))
-    _limit(resource.RLIMIT_CPU, cpu_s, cpu_s + 1)  # SIGXCPU, then SIGKILL for code that ignores it
-    _limit(resource.RLIMIT_NOFILE, int(limits.get("open_files", 256)))
-    _limit(resource.RLIMIT_FSIZE, int(limits.get("file_bytes", 256 * 2**20)))
-    _limit(resource.RLIMIT_CORE, 0)
+    posix_limits(limits)
     if job.get("device") != "cuda":  # CUDA maps huge address ranges: only the wall clock guards it
         _limit(resource.RLIMIT_AS, _address_space() + int(limits["memory_mb"]) * 2**20)
     if job.get("uid") is not None:
@@ -130,6 +129,16 @@ def _reroute_imports(routes: dict[str, str]) -> None:
         if isinstance(file, str) and reachable(file) != file:
             module.__file__ = reachable(file)
     sys.path_importer_cache.clear()
+
+
+def posix_limits(limits: dict, spent_s: float = 0.0) -> None:
+    """The rlimits every POSIX child gets, whichever isolation started it: CPU time (on top of the
+    `spent_s` seconds this process used before the job), open files, file size, no core dumps."""
+    cpu_s = max(1, int(limits["cpu_s"])) + math.ceil(spent_s)
+    _limit(resource.RLIMIT_CPU, cpu_s, cpu_s + 1)  # SIGXCPU, then SIGKILL for code that ignores it
+    _limit(resource.RLIMIT_NOFILE, int(limits.get("open_files", 256)))
+    _limit(resource.RLIMIT_FSIZE, int(limits.get("file_bytes", 256 * 2**20)))
+    _limit(resource.RLIMIT_CORE, 0)
 
 
 def _limit(kind: int, value: int, hard: int | None = None) -> None:
@@ -248,7 +257,7 @@ def model_for(case: dict, config: dict, models: dict, cls: type, state: dict,
     """The config's model with the reference's weights put back (whatever the last case did to
     them), or a fresh one for a case that converts the model to another dtype or device. Re-using
     one model also lets a forward that depends on earlier calls show itself."""
-    if case.get("dtype") or case.get("device") not in (None, "emulated"):
+    if case.get("dtype") or not (case.get("device") or "emulated").startswith("emulated"):
         return build(cls, config, state, path)
     model = models[config["name"]]
     try:

@@ -4,7 +4,6 @@ parent learns about how the child ended (ChildOutcome). Standard library only.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 
@@ -38,13 +37,16 @@ class ChildOutcome:
     worker_lost: bool = False
     frame_error: str = ""
 
+    # `status` is a POSIX wait status on every platform (the portable worker words Windows endings so):
+    # decoded by hand, since os.WIFSIGNALED and friends do not exist on Windows
     @property
     def signal(self) -> int | None:
-        return os.WTERMSIG(self.status) if self.status is not None and os.WIFSIGNALED(self.status) else None
+        low = self.status & 0x7F if self.status is not None else 0
+        return low if low not in (0, 0x7F) else None
 
     @property
     def exit_code(self) -> int | None:
-        return os.WEXITSTATUS(self.status) if self.status is not None and os.WIFEXITED(self.status) else None
+        return (self.status >> 8) & 0xFF if self.status is not None and self.status & 0x7F == 0 else None
 
     @property
     def finished(self) -> bool:

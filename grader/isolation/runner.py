@@ -64,7 +64,11 @@ def _memory(t: torch.Tensor) -> int | None:
         return None
 
 
-EMULATED = torch.device("meta")  # what x.device reports for tensors on the emulated device
+EMULATED = torch.device("meta")  # what x.device reports for tensors on the generic emulated device
+# a case's device -> the device the emulator pretends to be: any device ("meta"), or Apple's MPS
+EMULATIONS = {"emulated": "meta", "emulated:mps": "mps"}
+ACCELERATORS = ("cuda", "mps", "xpu")  # device names forward must never write out: it follows x.device
+NO_FLOAT64 = (torch.float64, torch.complex128)  # dtypes MPS does not have
 MOVES = {"torch.Tensor.to", "torch.Tensor.type_as", "torch.Tensor.cpu", "torch.Tensor.cuda"}
 CROSS_DEVICE_OK = {"torch.Tensor.__getitem__", "torch.Tensor.__setitem__", "torch.Tensor.copy_",
                    "torch.Tensor.device.__get__", "torch.Tensor.dim", "torch.Tensor.size", "torch.Tensor.shape.__get__"}
@@ -73,15 +77,20 @@ CROSS_DEVICE_OK = {"torch.Tensor.__getitem__", "torch.Tensor.__setitem__", "torc
 class DeviceEmulator(OpRecorder):
     """Runs forward on real CPU data while pretending the model and inputs live on another device.
 
-    Tensors "on the device" are tracked by identity; `x.device` reports `EMULATED` for them, a
-    factory or move given that device puts its result there, and anything created without it
-    (torch.zeros(n), .cpu(), device="cpu") stays on the CPU. A call that mixes both (0-dim CPU
-    tensors aside, as torch allows) is recorded as a violation: on a real GPU it would fail.
+    Tensors "on the device" are tracked by identity; `x.device` reports the emulated device for them
+    (`kind`: "meta" stands for any device, "mps" for Apple's GPUs), a factory or move given that device
+    puts its result there, and anything created without it (torch.zeros(n), .cpu(), device="cpu")
+    stays on the CPU. A call that mixes both (0-dim CPU tensors aside, as torch allows) is recorded as
+    a violation: on a real GPU it would fail. So is naming an accelerator outright (.cuda(),
+    device="cuda", .to("mps")), and, as MPS, making a float64 tensor on the device (MPS has none).
     Unlike meta tensors, this needs no shape-only kernels, so values stay real and checkable.
     """
 
-    def __init__(self, on_device: list[torch.Tensor], watched: dict[str, torch.Tensor] | None = None) -> None:
+    def __init__(self, on_device: list[torch.Tensor], watched: dict[str, torch.Tensor] | None = None,
+                 kind: str = "meta") -> None:
         super().__init__(watched)
+        self.device = torch.device(kind)
+        self._made_float64 = False
         self._on: dict[int, torch.Tensor] = {id(t): t for t in on_device}  # keep alive: ids stay unique
 
     def on_device(self, t: torch.Tensor) -> bool:
@@ -92,7 +101,9 @@ class DeviceEmulator(OpRecorder):
         self.names.add(name)
         kwargs = kwargs or {}
         if name == "torch.Tensor.device.__get__":
-            return EMULATED if self.on_device(args[0]) else torch.device("cpu")
+            return self.device if self.on_device(args[0]) else torch.device("cpu")
+        if name == "torch.Tensor.is_mps.__get__":
+            return self.device.type == "mps" and self.on_device(args[0])
         self._note_writes(name, args, kwargs)
         wants_device = self._asks_for_device(name, args, kwargs)
         args, kwargs = tree_map(self._real_device, (args, kwargs))
@@ -110,6 +121,10 @@ class DeviceEmulator(OpRecorder):
             for out in tree_flatten(result)[0]:
                 if isinstance(out, torch.Tensor):
                     self._on[id(out)] = out
+                    if self.device.type == "mps" and out.dtype in NO_FLOAT64 and not self._made_float64:
+                        self._made_float64 = True  # the first is the one to fix: the rest follow from it
+                        self._violation(f"{name} made a {str(out.dtype).removeprefix('torch.')} tensor on the "
+                                        "device: Apple's MPS has no float64 (use x.dtype)")
         return result
 
     def _asks_for_device(self, name: str, args: tuple, kwargs: dict) -> bool | None:
@@ -127,10 +142,11 @@ class DeviceEmulator(OpRecorder):
             if isinstance(target, torch.Tensor):
                 return self.on_device(target)
             kind = torch.device(target).type if isinstance(target, (str, torch.device)) else None
-            if kind == EMULATED.type:
+            # x.device is a torch.device; a string naming an accelerator was written out in forward
+            if kind in ACCELERATORS and (isinstance(target, str) or kind != self.device.type):
+                self._violation(f"{name} hard-codes device='{kind}'")
                 return True
-            if kind == "cuda":
-                self._violation(f"{name} hard-codes device='cuda'")
+            if kind == self.device.type:
                 return True
             if kind == "cpu":
                 return False
@@ -138,9 +154,9 @@ class DeviceEmulator(OpRecorder):
 
     @staticmethod
     def _real_device(value):
-        if isinstance(value, torch.device) and value.type in (EMULATED.type, "cuda"):
+        if isinstance(value, torch.device) and value.type in (EMULATED.type, *ACCELERATORS):
             return torch.device("cpu")
-        if isinstance(value, str) and value.split(":")[0] in (EMULATED.type, "cuda"):
+        if isinstance(value, str) and value.split(":")[0] in (EMULATED.type, *ACCELERATORS):
             return "cpu"
         return value
 
@@ -240,7 +256,7 @@ class FunctionRecorder:
 def run_case(model: nn.Module, case: dict, learner_file: str | None = None) -> dict:
     """Run `case` (a plan case, see grader.judging.prepare._wire) on `model`; return the raw observation."""
     device, dtype = case.get("device"), case.get("dtype")
-    emulated = device == "emulated"
+    emulated = EMULATIONS.get(device or "")
     device = None if emulated else device
     torch_dtype = getattr(torch, dtype) if dtype else None
     wants_grad = case.get("cotangent") is not None
@@ -257,7 +273,7 @@ def run_case(model: nn.Module, case: dict, learner_file: str | None = None) -> d
     stages = StageRecorder(model, flat_inputs) if case.get("stages") else None
     classes = ModuleClassRecorder()
     watched = {**params, **buffers, **{f"input {i}": t for i, t in enumerate(flat_inputs)}}
-    ops = (DeviceEmulator([*params.values(), *buffers.values(), *flat_inputs], watched) if emulated
+    ops = (DeviceEmulator([*params.values(), *buffers.values(), *flat_inputs], watched, emulated) if emulated
            else OpRecorder(watched))
     functions = FunctionRecorder() if case.get("functions", True) else contextlib.nullcontext()
     obs: dict[str, Any] = {"id": case["id"], "error": None}

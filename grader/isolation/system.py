@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import fcntl
 import os
-import pwd
 import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import NamedTuple
+
+if sys.platform != "win32":  # the child's module imports this one on every platform (grader.isolation.template)
+    import fcntl
+    import pwd
 
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 4, 36, 38
 # Debian reserves 65000-65533 for local use by no package: no account or service should hold them.
@@ -24,9 +27,11 @@ _held_locks: list[int] = []  # lock file descriptors kept open for the process's
 
 
 def prctl(option: int, value: int) -> bool:
+    if sys.platform != "linux":
+        return False
     try:
         return ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) == 0
-    except (OSError, AttributeError):  # not Linux
+    except (OSError, AttributeError):  # a libc without prctl
         return False
 
 

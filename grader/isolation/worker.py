@@ -37,7 +37,11 @@ class Zygote:
     """One warm process with torch imported; runs one job at a time.
 
     With `sandbox`, the zygote (and so every child) runs under bubblewrap: no network, its own
-    process namespace, everything read-only but the job folders (see `bwrap_command`)."""
+    process namespace, everything read-only but the job folders (see `bwrap_command`).
+    The portable isolation is this class with another ENTRY (grader.isolation.portable)."""
+
+    ENTRY = "grader.isolation.zygote"  # the module the worker process runs
+    idle: frozenset[int] = frozenset()  # processes it keeps ready besides itself (the portable worker's templates)
 
     def __init__(self, sandbox: bool = False) -> None:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - open for the zygote's lifetime, closed in close()
@@ -48,7 +52,7 @@ class Zygote:
         bwrap = find_bwrap() if sandbox else None
         self.jobs_root = Path(tempfile.mkdtemp(prefix="forwardlab-jobs-"))
         self.jobs_root.chmod(0o711)  # passable, not listable: see _run_in
-        command = [sys.executable, "-m", "grader.isolation.zygote"]
+        command = [sys.executable, "-m", self.ENTRY]
         if bwrap:
             command = bwrap_command(bwrap, self.jobs_root) + command
             # the only writable folder in there, and where the shared uid locks are bound
@@ -148,6 +152,10 @@ class Zygote:
             if finished is not None or time.monotonic() >= deadline:
                 return finished
 
+    def _sweep(self) -> None:
+        """Kill whatever the zygote started that outlived it (see close)."""
+        sweep(uid=self.uid, token=self.token)
+
     @property
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -159,7 +167,7 @@ class Zygote:
             self.proc.kill()
         self.proc.wait()
         if not self.sandbox:  # under bubblewrap, the zygote's end takes its whole process namespace along
-            sweep(uid=self.uid, token=self.token)
+            self._sweep()
         for stream in (self._stdin, self._stdout, self._stderr):
             with contextlib.suppress(OSError):
                 stream.close()

@@ -42,15 +42,32 @@ class Prepared:
     limits: Limits
 
 
-def resolve_device(device: str) -> str:
+DEVICES = ("cpu", "cuda", "mps", "auto")
+GPUS = ("cuda", "mps")  # a GPU: every case but the emulated ones runs there, the reference on the CPU
+NOT_ON_MPS = ("float64",)  # dtypes MPS lacks: those cases stay on the CPU with --device mps
+
+
+def available_gpus() -> list[str]:
+    """The GPU kinds torch can use here, in the order `auto` prefers them."""
     import torch
 
-    if device not in ("cpu", "cuda", "auto"):
-        raise UsageError(f"unknown device {device!r}; valid: cpu, cuda, auto")
+    return [kind for kind, usable in (("cuda", torch.cuda.is_available()), ("mps", torch.backends.mps.is_available()))
+            if usable]
+
+
+def resolve_device(device: str) -> str:
+    """cpu, cuda or mps: `auto` picks the first GPU available (CUDA, then Apple's MPS), else the CPU."""
+    if device not in DEVICES:
+        raise UsageError(f"unknown device {device!r}; valid: {', '.join(DEVICES)}")
+    if device == "cpu":
+        return device
+    gpus = available_gpus()
     if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise UsageError("--device cuda: no CUDA device is available here; valid: cpu, auto")
+        return gpus[0] if gpus else "cpu"
+    if device not in gpus:
+        name = "CUDA" if device == "cuda" else "Apple GPU (MPS)"
+        raise UsageError(f"--device {device}: no {name} device is available here; valid: cpu, auto"
+                         + "".join(f", {g}" for g in gpus))
     return device
 
 
@@ -83,8 +100,8 @@ def prepare(exercise_id: str, device: str, workdir: Path, limits: Limits | None 
     ex = registry.load(exercise_id)
     checks = exercise_checks(ex)
     cases = {c.id: c for check in checks for c in check.cases}
-    if device == "cuda":  # every case runs on the GPU; the reference stays on the CPU
-        cases = {k: (c if c.device == "emulated" else _on(c, "cuda")) for k, c in cases.items()}
+    if device in GPUS:  # every case runs on the GPU (the emulated ones emulate); the reference stays on the CPU
+        cases = {k: (c if _stays(c, device) else _on(c, device)) for k, c in cases.items()}
     inputs = {cid: _inputs(ex, c, cases) for cid, c in cases.items()}
     key = f"{ex.id}-{device}-{cache_key(registry.spec_files()[ex.id])}"
     cached, cached_plan = (cache / f"{key}.pt", cache / f"{key}.plan.pt") if cache else (None, None)
@@ -157,7 +174,7 @@ def _reference_and_plan(ex, cases: dict, inputs: dict) -> tuple[dict, dict, dict
     for cid, case in cases.items():
         w = _wire(case, inputs[cid], record_functions=bool(ex.forbidden_modules))
         # the reference runs on the CPU and eagerly: only the learner's forward is exported
-        ref_case = {**w, "device": None if case.device == "cuda" else case.device, "export": False}
+        ref_case = {**w, "device": None if case.device in GPUS else case.device, "export": False}
         if case.grad:
             probe = run_case(copy.deepcopy(refs[case.config]), ref_case)
             gen = torch.Generator().manual_seed(case_seed(cid + "/cotangent"))
@@ -174,6 +191,11 @@ def _reference_and_plan(ex, cases: dict, inputs: dict) -> tuple[dict, dict, dict
 
 def _on(case: CaseSpec, device: str) -> CaseSpec:
     return replace(case, device=device)
+
+
+def _stays(case: CaseSpec, device: str) -> bool:
+    """Whether `case` stays off the GPU `device`: it is emulated, or its dtype does not exist there."""
+    return (case.device or "").startswith("emulated") or (device == "mps" and case.dtype in NOT_ON_MPS)
 
 
 def _inputs(ex, case, cases):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.isolation.failure import child_failure
+from grader.isolation.portable import start_worker
 from grader.isolation.protocol import Limits
 from grader.isolation.worker import Zygote
 
@@ -36,7 +37,7 @@ def run_plan(plan: dict, file: Path, limits: Limits, zygote: Zygote | None = Non
     import torch
 
     own = zygote is None
-    zygote = zygote or Zygote()
+    zygote = zygote or start_worker()
     try:
         with tempfile.TemporaryDirectory(prefix="forwardlab-mode-") as tmp:
             plan_path = Path(tmp) / "plan.pt"

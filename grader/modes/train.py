@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.errors import UsageError
-from grader.isolation.plain import error_text
 from grader.isolation.protocol import Limits
-from grader.isolation.training import Settings
 
 if TYPE_CHECKING:
     import torch
+
+    from grader.isolation.training import Settings
 
 TRAINABLE = ("exercise2", "exercise3")  # the models that classify 28x28 digits into 10 classes
 TRAIN_PER_CLASS = 400
@@ -105,6 +105,8 @@ def train_file(exercise: str, file: str | Path | None, settings: Settings | None
     from grader.modes.run import plan_for, run_plan
 
     exercise_id = check_trainable(exercise)
+    from grader.isolation.training import Settings  # torch: not at import time (every --help imports us)
+
     settings = settings or Settings()
     validate(settings)
     (path, label), = submission_paths(exercise_id, [file])
@@ -166,4 +168,6 @@ def _error_text(frame: dict) -> str:
     """When training failed, and why: a TrainingError is the grader's own plain-words message."""
     error = frame["error"]
     when = f"epoch {frame['epoch']}" if frame["epoch"] else "before training"
+    from grader.isolation.plain import error_text
+
     return f"{when}: {error['message'] if error['type'] == 'TrainingError' else error_text(error)}"

@@ -1,5 +1,6 @@
 # expect: fail values output differs
 # exercise: exercise2
+# needs: root
 # Tries to write where the grader keeps its state: the reference cache, the progress store (marking
 # every exercise passed), the workspace next to its file, the repository, /tmp (allowed, and
 # cleaned up). Prints LEAKED for every write outside /tmp that works.
