@@ -15,6 +15,7 @@ from grader.course.attempts import histories, score
 from grader.course.content import Course
 from grader.course.outline import build_outline, lesson_position, quiz_item, standing
 from grader.course.progress import Answer, ProgressStore
+from grader.course.registry import order
 
 
 def summary(course: Course, store: ProgressStore, today: date | None = None) -> dict:
@@ -57,7 +58,7 @@ def _exercises(course: Course, store: ProgressStore) -> list[dict]:
     for record in store.check_history():
         history[record.exercise].append(record)
     rows = []
-    for meta in sorted(course.exercises.values(), key=lambda e: int(e.id.removeprefix("exercise"))):
+    for meta in sorted(course.exercises.values(), key=lambda e: order(e.id)):
         checks = history[meta.id]
         best = max(checks, key=lambda r: (r.passed, r.at), default=None)
         rows.append({"id": meta.id, "title": meta.title, "status": store.exercise_status(meta.id),

@@ -7,7 +7,6 @@ here writes except `save_lesson_position`, which owns the format of a lesson's r
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,6 +15,7 @@ from typing import Literal
 from grader.course.attempts import History, histories, score
 from grader.course.content import Course, Lesson, Quiz
 from grader.course.progress import Answer, ProgressStore
+from grader.course.registry import number, order
 
 Kind = Literal["lesson", "quiz", "exercise"]
 State = Literal["new", "started", "done", "failed"]
@@ -93,15 +93,10 @@ EXERCISE_STATES: dict[str, tuple[State, str]] = {
 }
 
 
-def _exercise_number(exercise_id: str) -> int:
-    match = re.search(r"\d+", exercise_id)
-    return int(match.group()) if match else 0
-
-
 def build_outline(course: Course, store: ProgressStore) -> list[OutlineItem]:
     """Each lesson in order, followed by its quizzes and the exercises that practise it first."""
     history = histories(store.answers("quiz"))
-    exercises = sorted(course.exercises.values(), key=lambda e: _exercise_number(e.id))
+    exercises = sorted(course.exercises.values(), key=lambda e: order(e.id))
     by_lesson: dict[str, list] = {}
     for exercise in exercises:
         by_lesson.setdefault(exercise.lessons[0].partition("#")[0], []).append(exercise)
@@ -119,8 +114,13 @@ def build_outline(course: Course, store: ProgressStore) -> list[OutlineItem]:
 
 def _exercise_item(store: ProgressStore, exercise_id: str, title: str) -> OutlineItem:
     state, detail = EXERCISE_STATES.get(store.exercise_status(exercise_id), ("started", "checked"))
-    return OutlineItem("exercise", exercise_id, f"Exercise {_exercise_number(exercise_id)}: {title}",
-                       state, detail, 1)
+    return OutlineItem("exercise", exercise_id, exercise_label(exercise_id, title), state, detail, 1)
+
+
+def exercise_label(exercise_id: str, title: str) -> str:
+    """'Exercise 3: TinyCNN' for the course's numbered exercises, 'Exercise: LayerNorm' for a pack's own."""
+    n = number(exercise_id)
+    return f"Exercise {n}: {title}" if n is not None else f"Exercise: {title}"
 
 
 def next_item(outline: list[OutlineItem]) -> OutlineItem | None:

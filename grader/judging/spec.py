@@ -1,5 +1,6 @@
 """How an exercise is declared: a subclass of `Exercise` in a content pack's `specs/ID.py` (the
-module's `EXERCISE` is an instance of it; see grader.course.registry).
+module's `EXERCISE` is an instance of it; see grader.course.registry; packs import it from
+grader.authoring).
 
 An exercise is data plus a reference: the class name and constructor arguments, the reference
 module, how to make inputs, which functions are forbidden, which submodules must be called, and
@@ -69,7 +70,11 @@ class CaseSpec:
 
 
 class SpecError(ValueError):
-    """An exercise declared wrongly (by its author, not the learner): an internal error when grading."""
+    """An exercise declared wrongly (by its author, not the learner), at `line` of its spec when known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 class Exercise:

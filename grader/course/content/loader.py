@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from grader.course.content.rules import authoring_problems
 from grader.course.content.schema import MODELS, ExerciseMeta, Lesson, Quiz, Section, Spotter, Strict
 from grader.course.content.yamlpos import Path_, line_of, parse
+from grader.errors import UsageError
 
 ENV_VAR = "FORWARDLAB_CONTENT_PATH"
 
@@ -39,8 +40,9 @@ class Problem:
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
-class ContentError(ValueError):
-    """A content file that does not validate; `problems` says where and why."""
+class ContentError(UsageError, ValueError):
+    """A content file that does not validate; `problems` says where and why (the CLI prints them,
+    one `file:line: path: message` line each, and exits 2)."""
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(map(str, problems)))
@@ -196,7 +198,7 @@ def load_exercise_meta(exercise_id: str) -> ExerciseMeta:
 
     The first dir that has the file wins. KeyError when no dir has it; ContentError when it is invalid.
     """
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", exercise_id):  # never a path
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", exercise_id):  # never a path
         raise KeyError(exercise_id)
     for d in content_dirs():
         file = d / "exercises" / f"{exercise_id}.yaml"
@@ -330,6 +332,17 @@ def _myths_and_pitfalls(lesson: Lesson) -> set[str]:
 
 # ---------------------------------------------------------------- `grader content check`
 
+def pack_course(directory: Path) -> Course:
+    """The content of the pack at `directory` alone; its references may point into the shipped lessons."""
+    return _load_pack(Path(directory))[0]
+
+
+def _load_pack(directory: Path) -> tuple[Course, list[_Doc]]:
+    default = default_content_dir()
+    same = directory.resolve() == default.resolve()
+    return _load([directory], None if same else load_course([default]))
+
+
 def check_content(directory: Path | None = None) -> tuple[int, str]:
     """`grader content check [DIR]`: (exit code, text). 0 and the summary line when all is valid;
     1 and one `file:line: path: message` per problem, then the summary of what did load.
@@ -343,9 +356,7 @@ def check_content(directory: Path | None = None) -> tuple[int, str]:
         directory = Path(directory)
         if not directory.is_dir():
             return 2, f"{directory}: not a directory"
-        default = default_content_dir()
-        same = directory.resolve() == default.resolve()
-        course, docs = _load([directory], None if same else load_course([default]))
+        course, docs = _load_pack(directory)
     problems = course.problems + authoring_problems(docs)
     if problems:
         return 1, "\n".join(map(str, problems)) + "\n" + course.summary()

@@ -261,7 +261,8 @@ class Limits(Strict):
 
 class ExerciseMeta(Strict):
     kind: Literal["exercise"]
-    id: Annotated[str, StringConstraints(pattern=r"^exercise[1-9][0-9]*$")]
+    # the name of its spec, specs/ID.py (grader.course.registry.EXERCISE_ID): exercise3, layernorm, kv_cache
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
     title: NonEmpty
     summary: Annotated[str, StringConstraints(min_length=1, pattern=r"^[^\n]*$")]
     description: NonEmpty
