@@ -99,6 +99,24 @@ def test_portable_grader_never_forks_and_judges_as_the_default(tmp_path: Path, g
     assert left == []
 
 
+def test_the_tuis_grading_service_runs_on_the_portable_worker(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`grader serve` (what the TUI talks to) in portable mode: warm-up, checks, and a training run whose
+    epochs stream while the child runs."""
+    from grader.api import GradingClient
+
+    monkeypatch.setenv("FORWARDLAB_ISOLATION", "portable")
+    correct = SUBMISSIONS / "exercise2" / "correct_modules.py"
+    with GradingClient(tmp_path / "progress.sqlite3") as client:
+        client.warm_up()
+        assert client.check("2", SUBMISSIONS / "exercise2" / "wrong_no_relu.py").first_failure.category == "values"
+        assert client.check("2", correct).status == "pass"
+        epochs: list[dict] = []
+        result = client.train("2", correct, epochs=2, on_epoch=epochs.append)
+    assert result["status"] == "ok", result["error"]
+    assert [row["epoch"] for row in epochs] == [1, 2]
+
+
 def test_windows_endings_read_as_posix_wait_statuses() -> None:
     """The portable worker words a Windows exit code as a POSIX wait status: crashes as their signal."""
     assert ChildOutcome(status=windows_status(0)).exit_code == 0
