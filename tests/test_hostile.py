@@ -5,7 +5,8 @@ Every file in tests/submissions/hostile/ declares `# expect: fail CATEGORY fragm
 may not have here, or the attack cannot be written here: `root` (the children run as a uid of their own:
 the fork isolation, on Linux, with the grader running as root; without it the attack would harm the
 machine or read the learner's own files), `process-limit` (a limit on processes binds the child: not
-for root without a uid of its own), `fork` (the attack calls os.fork, which Windows does not have).
+for root without a uid of its own), `fork` (the attack calls os.fork, which Windows does not have), `posix`
+(it uses POSIX signals, sessions or programs: abort() as SIGABRT, alarms, killpg, sh).
 Each must be judged `fail` with that first failure, within its time limit plus a small margin, leak
 nothing (no LEAKED line, no secret of the caller), and leave nothing behind: no process started by it
 (found by the marker every worker's environment carries here, or by the uid its children run as), no
@@ -79,7 +80,7 @@ def capabilities(grader: Grader) -> set[str]:
     own_uid = all(z.uid is not None for z in grader.zygotes)
     root = os.name == "posix" and os.geteuid() == 0
     return {name for name, has in (("root", own_uid), ("process-limit", own_uid or not root),
-                                   ("fork", hasattr(os, "fork"))) if has}
+                                   ("fork", hasattr(os, "fork")), ("posix", os.name == "posix")) if has}
 
 
 def leftovers(grader: Grader) -> list[str]:
