@@ -41,7 +41,8 @@ def test_the_tui_starts_without_torch(entry: str) -> None:
     assert not {m for m in loaded if m.split(".")[0] in ("torch", "torchvision", "numpy")}
 
 
-@pytest.mark.parametrize("entry", ["grader.cli", "grader.api", "grader.report", "grader.course.progress", "grader.service"])
+@pytest.mark.parametrize("entry", ["grader.cli", "grader.api", "grader.report", "grader.course.progress",
+                                   "grader.service"])
 def test_grader_entry_points_do_not_import_torch(entry: str) -> None:
     """The CLI must parse arguments and start its grading worker before paying for torch."""
     assert "torch" not in loaded_after([entry])

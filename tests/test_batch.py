@@ -57,7 +57,7 @@ def test_hostile_batch_fails_alone_and_the_report_is_complete(tmp_path: Path) ->
     assert result.returncode == 1, result.stderr
     reports = json.loads(out.read_text())
     assert [r["file"] for r in reports] == files  # complete, in the order given
-    for report, (name, (_, status, category)) in zip(reports, BATCH.items()):
+    for report, (name, (_, status, category)) in zip(reports, BATCH.items(), strict=False):
         failures = [c for c in report["checks"] if c["status"] == "fail"]
         assert report["status"] == status, (name, failures)
         if category:

@@ -5,6 +5,7 @@ the prepared references are shared through one cache dir, so only the first chec
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -180,7 +181,8 @@ def test_init_creates_stubs_and_keeps_edited_files(grader, tmp_path: Path) -> No
     assert grader("init", target).returncode == 0
     stubs = sorted(p.name for p in (target / "exercises").glob("exercise*.py"))
     assert stubs == sorted(f"exercise{n}.py" for n in range(1, EXERCISE_COUNT + 1))
-    assert (target / "exercises" / "exercise2.py").read_text() == (ROOT / "content" / "exercises" / "exercise2.py").read_text()
+    shipped = ROOT / "content" / "exercises" / "exercise2.py"
+    assert (target / "exercises" / "exercise2.py").read_text() == shipped.read_text()
     edited = target / "exercises" / "exercise1.py"
     edited.write_text(edited.read_text() + "\n# my work\n")
     again = grader("init", target)
@@ -192,6 +194,20 @@ def test_content_check_prints_the_summary(grader) -> None:
     result = grader("content", "check")
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.fullmatch(r"\d+ lessons, \d+ quizzes \(\d+ questions\), \d+ exercises\n", result.stdout)
+
+
+def test_text_output_shows_code_without_markdown_backticks() -> None:
+    from rich.console import Console
+
+    from grader.output.text import report_view
+    from grader.report import CheckResult, Report
+
+    check = CheckResult("hooks/call", "hooks", "fail", "your forward calls `self.fc1.forward(x)`: it skips `__call__`",
+                        "call the module: `self.fc1(x)`")
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(report_view(Report("exercise6", "f.py", "fail", checks=[check])))
+    text = console.export_text()
+    assert "it skips __call__" in text and "call the module: self.fc1(x)" in text and "`" not in text
 
 
 # --- internal error: exit 3 ------------------------------------------------------------------

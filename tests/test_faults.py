@@ -31,7 +31,7 @@ from grader.course.progress import ProgressStore
 
 # --- content -------------------------------------------------------------------------------
 
-ALIAS_BOMB = "".join(f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefg", "bcdefgh"))
+ALIAS_BOMB = "".join(f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefg", "bcdefgh", strict=False))
 # name -> (file in the pack, its text, line, message fragment)
 FAULTS = {
     "malformed-yaml": ("lessons/malformed.yaml", "kind: lesson\nid: malformed\ntitle: [unclosed\nsummary: s\n", 4,
@@ -39,12 +39,13 @@ FAULTS = {
     "unknown-key": ("lessons/typo.yaml", BROKEN, 6, "unknown key 'sectons'"),
     "duplicate-id": ("lessons/zz-again.yaml", LESSON, 2, "duplicate lesson id 'forward-basics'"),
     "missing-reference": ("quizzes/orphan.yaml", QUIZ.replace("id: forward-quiz", "id: orphan-quiz")
-                          .replace("lesson: forward-basics", "lesson: no-such-lesson"), 4, "unknown lesson 'no-such-lesson'"),
+                          .replace("lesson: forward-basics", "lesson: no-such-lesson"), 4,
+                          "unknown lesson 'no-such-lesson'"),
     "missing-section": ("exercises/exercise2.yaml", EXERCISE.replace("exercise1", "exercise2")
                         .replace("forward-basics#bias", "forward-basics#nowhere"), 7, "has no section 'nowhere'"),
     "undecodable-bytes": ("lessons/latin1.yaml", "kind: lesson\nid: latin\ntitle: Caf\xe9\n", 3, "not UTF-8"),
-    "wrong-type": ("lessons/typed.yaml", "kind: lesson\nid: typed\ntitle: T\nsummary: s\norder: first\nsections: []\n", 5,
-                   "valid integer"),
+    "wrong-type": ("lessons/typed.yaml",
+                   "kind: lesson\nid: typed\ntitle: T\nsummary: s\norder: first\nsections: []\n", 5, "valid integer"),
     "missing-field": ("lessons/short.yaml", "kind: lesson\nid: short\ntitle: T\n", 1, "missing required field"),
     "unknown-kind": ("lessons/kind.yaml", "kind: lessson\nid: k\n", 1, "unknown kind 'lessson'"),
     "not-a-mapping": ("lessons/list.yaml", "- just\n- a list\n", 1, "expected a mapping"),
@@ -101,11 +102,11 @@ def test_content_check_command_exit_codes(tmp_path: Path) -> None:
     (tmp_path / "pack" / "quizzes" / "forward-quiz.yaml").write_text(
         quiz_text(quiz_id="forward-quiz", lesson="forward-basics", section="forward-basics#overview"))
     done = run()
-    assert done.returncode == 0 and done.stdout.strip() == "1 lessons, 1 quizzes (12 questions), 1 exercises"
+    assert done.returncode == 0 and done.stdout.strip() == "1 lesson, 1 quiz (12 questions), 1 exercise"
 
 
 @run_async
-async def test_tui_lists_every_fault_and_the_rest_opens(tmp_path: Path, store: ProgressStore) -> None:  # noqa: F811
+async def test_tui_lists_every_fault_and_the_rest_opens(tmp_path: Path, store: ProgressStore) -> None:
     from tui.app import ForwardLabApp
     from tui.screens.lesson_screen import LessonScreen
 
@@ -140,7 +141,7 @@ def mangled(draw: st.DrawFn, text: str) -> str:
             text = text[:i] + draw(NOISE) + text[i:]
         else:  # point a reference or an id somewhere else
             target = draw(st.sampled_from(["forward-basics", "forward-basics#bias", "x#y", "exercise1", ""]))
-            text = re.sub(r"(lesson|section|id): \S+", lambda m: f"{m.group(1)}: {target}", text, count=1)
+            text = re.sub(r"(lesson|section|id): \S+", lambda m, t=target: f"{m.group(1)}: {t}", text, count=1)
     return text
 
 

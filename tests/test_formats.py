@@ -23,7 +23,7 @@ def _report(file: str, statuses: list[str], status: str, output: str = "", first
     categories = [first_id.split("/")[0], "shape", "values", "batch", "time"]
     checks = [CheckResult(i, c, s, f"{i}: message with <xml> & \"quotes\"\nsecond line" if s != "pass" else "ok",
                           "a hint" if s == "fail" else "")
-              for i, c, s in zip(ids, categories, statuses)]
+              for i, c, s in zip(ids, categories, statuses, strict=False)]
     return Report("exercise2", file, status, "cpu", 0.25, checks, output)
 
 
@@ -48,7 +48,7 @@ def test_junit_parses_with_junitparser_and_counts_match() -> None:
     xml = JUnitXml.fromstring(render(BATCH, "junit", many=True, points=POINTS).encode())
     suites = list(xml)
     assert [s.name for s in suites] == [r.file for r in BATCH]
-    for suite, report in zip(suites, BATCH):
+    for suite, report in zip(suites, BATCH, strict=False):
         cases = list(suite)
         assert [c.name for c in cases] == [c.id for c in report.checks]
         assert {c.classname for c in cases} == {"exercise2"}
@@ -75,7 +75,7 @@ def test_gradescope_has_every_field_and_scores_sum(report: Report) -> None:
     assert isinstance(data["score"], (int, float)) and isinstance(data["execution_time"], (int, float))
     assert isinstance(data["output"], str) and data["stdout_visibility"] in VISIBILITY
     assert len(data["tests"]) == len(report.checks)
-    for test, check in zip(data["tests"], report.checks):
+    for test, check in zip(data["tests"], report.checks, strict=False):
         assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}
         assert test["status"] == ("passed" if check.status == "pass" else "failed")
         assert test["score"] == (test["max_score"] if check.status == "pass" else 0)
@@ -92,7 +92,7 @@ def test_gradescope_batch_is_a_list_in_file_order() -> None:
 
 def test_exercism_v3() -> None:
     data = json.loads(render(BATCH, "exercism", many=True))
-    for result, report in zip(data, BATCH):
+    for result, _report in zip(data, BATCH, strict=False):
         assert result["version"] == 3 and result["status"] in {"pass", "fail", "error"}
         assert isinstance(result["tests"], list)
         for test in result["tests"]:

@@ -127,7 +127,8 @@ def test_hostile_submission_fails_safely(hostile_grader: Grader, path: Path) -> 
     failures = [f"{c.id} [{c.category}]: {c.message}" for c in report.checks if c.status == "fail"]
     assert report.status == "fail", f"judged {report.status}: {failures}"
     first = report.first_failure
-    assert first.category == category, f"first failure is {first.id} [{first.category}], expected {category}: {failures}"
+    assert first.category == category, \
+        f"first failure is {first.id} [{first.category}], expected {category}: {failures}"
     assert fragment.lower() in first.message.lower(), f"{fragment!r} not in {first.message!r}"
     assert first.hint
     assert elapsed < LIMITS.wall_s + MARGIN_S, f"took {elapsed:.1f} s"

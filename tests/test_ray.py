@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from pathlib import Path
 
 import psutil
 import pytest
@@ -40,8 +39,8 @@ def _mentioning(text: str) -> list[int]:
 
 def test_ray_actors_give_the_local_pools_verdicts(grade, monkeypatch: pytest.MonkeyPatch) -> None:
     ray = pytest.importorskip("ray")
+    from grader.backends.ray_actors import RayPool
     from grader.grading import Grader
-    from grader.ray_pool import RayPool
 
     folder = tempfile.mkdtemp(prefix="flray-", dir="/tmp" if os.name == "posix" else None)  # short: socket paths
     monkeypatch.setenv("RAY_TMPDIR", folder)

@@ -73,7 +73,7 @@ def test_a_correct_digit_classifier_shows_the_seeds_six_stages(tmp_path, zygote,
     assert result["status"] == "match" and result["first_divergence"] is None and result["error"] is None
     assert [s["name"] for s in result["stages"]] == names
     assert [s["shape"] for s in result["stages"]] == SEED_SHAPES
-    assert [s["out_shape"] for s in result["stages"]][0] == "64x1x28x28"
+    assert next(s["out_shape"] for s in result["stages"]) == "64x1x28x28"
     assert all(s["matches"] for s in result["stages"])
     relu = result["stages"][3]
     assert relu["min"] == 0.0 and relu["in_shape"] == "64x128"  # negatives became zero
@@ -119,7 +119,8 @@ def test_a_stub_is_not_started(tmp_path, zygote) -> None:
 
 
 def test_a_file_that_does_not_load_says_why(tmp_path, zygote) -> None:
-    result = trace_file("2", write(tmp_path, "import torch\n\nclass Other(torch.nn.Module):\n    pass\n"), zygote=zygote)
+    other = write(tmp_path, "import torch\n\nclass Other(torch.nn.Module):\n    pass\n")
+    result = trace_file("2", other, zygote=zygote)
     assert result["status"] == "error" and result["stages"] == []
     assert "no nn.Module subclass named DigitClassifier in your file (found Other)" in result["error"]
 
@@ -145,9 +146,14 @@ def test_cli_json_and_text(tmp_path, capsys) -> None:
     assert main(["trace", "2", str(path), "--batch", "8", "--json"]) == 1
     result = json.loads(capsys.readouterr().out)
     assert result["exercise"] == "exercise2" and result["first_divergence"]["name"] == "fc2"
+    assert result["check"]["status"] == "fail" and result["check"]["failed"]  # `grader check`'s verdict too
+    assert main(["trace", "2", str(path), "--batch", "8"]) == 1
+    text = capsys.readouterr().out
+    assert text.startswith("✗ Your file fails grader check (") and "`" not in text  # no Markdown backticks
     assert main(["trace", "2", str(write(tmp_path, DIGITS_MODULES, "ok.py")), "--batch", "8"]) == 0
     text = capsys.readouterr().out
     assert "8x784" in text and "fc1 (Linear)" in text and "matches the reference" in text
+    assert "fails grader check" not in text
 
 
 @pytest.mark.parametrize("argv, fragment", [
