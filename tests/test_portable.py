@@ -117,6 +117,15 @@ def test_the_tuis_grading_service_runs_on_the_portable_worker(tmp_path: Path,
     assert [row["epoch"] for row in epochs] == [1, 2]
 
 
+def test_a_child_stopped_for_its_memory_is_told_so() -> None:
+    """Where the kernel enforces no memory limit (macOS), the supervisor stops the child and says why."""
+    from grader.isolation.failure import child_failure
+    from grader.isolation.protocol import Limits
+
+    crash, limit = child_failure(Limits(memory_mb=300), ChildOutcome(status=9, memory_exceeded=True), {})
+    assert crash is None and limit is not None and "memory limit of 300 MB" in limit
+
+
 def test_windows_endings_read_as_posix_wait_statuses() -> None:
     """The portable worker words a Windows exit code as a POSIX wait status: crashes as their signal."""
     assert ChildOutcome(status=windows_status(0)).exit_code == 0

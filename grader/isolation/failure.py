@@ -35,6 +35,9 @@ def child_failure(limits: Limits, outcome: ChildOutcome, learner: dict) -> tuple
     if outcome.output_exceeded:
         limit = (f"your code printed more than its output limit of {limits.output_bytes:,} bytes and was stopped: "
                  "look for a print in a loop (the start of its output is shown)")
+    elif outcome.memory_exceeded:
+        limit = (f"your code ran out of memory: it used more than its memory limit of {limits.memory_mb} MB and was "
+                 "stopped (a huge tensor, or a list that keeps growing?)")
     elif outcome.timed_out:
         limit = f"your code ran past its time limit of {limits.wall_s:g} s and was stopped ({ENDLESS})"
     elif outcome.signal == SIGXCPU or (outcome.signal == SIGKILL and outcome.cpu_s >= cpu_limit - 0.05):

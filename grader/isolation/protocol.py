@@ -28,6 +28,7 @@ class ChildOutcome:
     status: int | None = None  # raw wait status
     timed_out: bool = False
     output_exceeded: bool = False  # stopped by the zygote for printing more than the limit
+    memory_exceeded: bool = False  # stopped by the worker for using more memory than the limit (portable, macOS)
     cpu_s: float = 0.0
     leftover: int = 0  # processes it started that were still running when it ended (then killed)
     maxrss_mb: float = 0.0

@@ -1,15 +1,17 @@
 """The portable zygote: what grader.isolation.zygote does, without fork, /proc or prctl (macOS, Windows,
 and Linux with FORWARDLAB_ISOLATION=portable).
 
-It speaks the zygote's protocol on stdin/stdout (see grader.isolation.zygote), so the parent drives both
-alike (grader.isolation.portable). It never imports torch: each job's child is a warm template
-(grader.isolation.template), a fresh interpreter started with spawn that imported torch while the job
-before it ran. For each job the supervisor takes a warm template, starts the next one, hands the job
-over, copies the child's output into the job's output file up to its limit, and enforces the wall-clock
-and output limits itself; memory and CPU time are the platform's to enforce (rlimits on POSIX, the job
-object on Windows: grader.isolation.winjob), and it watches both as a backstop where those are weak
-(macOS enforces no address-space limit). When the child ends it kills everything the job started
-(grader.isolation.procs) and reports how the child ended as a POSIX wait status on every platform.
+It speaks the zygote's protocol on stdin/stdout (see grader.isolation.zygote, and `serve` for what it
+adds), so the parent drives both alike (grader.isolation.portable). It never imports torch: each job's
+child is a warm template (grader.isolation.template), a fresh interpreter started with spawn that
+imported torch after the job before it ended. For each job the supervisor takes the warm template,
+hands the job over, copies the child's output into the job's output file up to its limit, and
+enforces the wall-clock and output limits itself; memory and CPU time are the platform's to enforce
+(rlimits on POSIX, the job object on Windows: grader.isolation.winjob), and it watches both as a
+backstop where those are weak (macOS enforces no address-space limit: a child past its memory limit
+is stopped and reported with "memory_exceeded"). When the child ends it kills everything the job
+started (grader.isolation.procs), reports how the child ended as a POSIX wait status on every
+platform, and starts the next template.
 """
 
 from __future__ import annotations
@@ -188,7 +190,8 @@ def run_job(template: Template, job: dict, pool: Pool) -> dict:
     cpu_cap = max(1, int(limits["cpu_s"])) + 1.5  # past RLIMIT_CPU's own SIGKILL: a backstop only
     winjob = _job_object(template, limits, spent_s)
     template.give(job)
-    result, stopped, sampled, delay = {"timed_out": False, "output_exceeded": False}, None, 0.0, 0.0005
+    result = {"timed_out": False, "output_exceeded": False, "memory_exceeded": False}
+    stopped, sampled, delay = None, 0.0, 0.0005
     while not template.exited.wait(delay):
         delay, now = min(delay * 2, 0.01), time.monotonic()
         if stopped is not None:
@@ -200,7 +203,7 @@ def run_job(template: Template, job: dict, pool: Pool) -> dict:
         elif now - sampled > SAMPLE_S:
             sampled = now
             cpu_s, rss = procs.usage([template.process])
-            stopped = "memory" if rss > memory else "cpu" if cpu_s - spent_s > cpu_cap else None
+            stopped = "memory_exceeded" if rss > memory else "cpu" if cpu_s - spent_s > cpu_cap else None
         if stopped is not None:
             if stopped in result:
                 result[stopped] = True
@@ -215,7 +218,7 @@ def run_job(template: Template, job: dict, pool: Pool) -> dict:
     template.cpu_s = max(0.0, template.cpu_s - spent_s)
     template.finish()
     status = template.status
-    if stopped in ("memory", "cpu") or (not POSIX and stopped is not None):
+    if stopped in ("memory_exceeded", "cpu") or (not POSIX and stopped is not None):
         status = SIGXCPU if stopped == "cpu" else SIGKILL  # as the kernel would have ended it on POSIX
     return {**result, "status": status, "maxrss_kb": template.maxrss_kb, "cpu_s": template.cpu_s,
             "leftover": leftover, "wall_s": time.monotonic() - start}
@@ -240,9 +243,9 @@ def _sweep(template: Template, pool: Pool) -> int:
 
 
 def serve(pool_size: int = 1) -> None:
-    """Answer the zygote's protocol (see grader.isolation.zygote), plus {"warm": true} -> {"warm": true,
-    "idle": [pids]} once a template is warm. Each answer names the idle templates' pids: the parent
-    spares them when it looks for what a job left running."""
+    """Answer the zygote's protocol (see grader.isolation.zygote), plus {"op": "warm"} -> {"warm": true}
+    once a template is warm, and "memory_exceeded" in a job's report. Answers name the idle templates'
+    pids ("idle"): the parent spares them when it looks for what a job left running."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     system.prctl(system.PR_SET_DUMPABLE, 0)  # (Linux) no child of our user reads our memory or pipes
     pool = Pool(pool_size)

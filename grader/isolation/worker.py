@@ -128,7 +128,7 @@ class Zygote:
                 raise EOFError
             outcome.status, outcome.timed_out = int(finished["status"]), bool(finished["timed_out"])
             outcome.output_exceeded, outcome.cpu_s = bool(finished["output_exceeded"]), float(finished["cpu_s"])
-            outcome.leftover = int(finished["leftover"])
+            outcome.leftover, outcome.memory_exceeded = int(finished["leftover"]), bool(finished.get("memory_exceeded"))
             outcome.maxrss_mb, outcome.wall_s = finished["maxrss_kb"] / 1024, finished["wall_s"]
         except (EOFError, OSError, TypeError, ValueError, KeyError):
             # the zygote died (or its answer made no sense): this job failed, the next one gets a new zygote
