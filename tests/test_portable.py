@@ -52,11 +52,14 @@ def test_isolation_mode_refuses_what_cannot_run_here(monkeypatch: pytest.MonkeyP
 
 
 def _probe(tmp_path: Path) -> Path:
-    """A correct exercise2 that says whether it can fork, and leaves a process running (Popen, not fork)."""
+    """A correct exercise2 that imports a module next to it, says whether it can fork, and leaves a
+    process running (Popen, not fork)."""
+    (tmp_path / "probe_helpers.py").write_text("GREETING = 'sibling module imported'\n")
     probe = tmp_path / "probe.py"
     probe.write_text((SUBMISSIONS / "exercise2" / "correct_modules.py").read_text().replace("# expect: pass", """\
 import os, shutil, subprocess, sys
-print("fork available:", hasattr(os, "fork"))
+from probe_helpers import GREETING
+print(GREETING, "; fork available:", hasattr(os, "fork"))
 # sleep, where there is one: a child of its own uid may not reach a private interpreter to run it
 subprocess.Popen([shutil.which("sleep"), "60"] if shutil.which("sleep") else [sys.executable, "-c",
                  "import time; time.sleep(60)"])"""))
@@ -84,7 +87,7 @@ def test_portable_grader_never_forks_and_judges_as_the_default(tmp_path: Path, g
     assert [_verdict(r) for r in portable] == [_verdict(r) for r in default]
     assert [r["status"] for r in portable] == ["pass", "fail", "fail"]
     probe = next(c for c in portable[2]["checks"] if c["status"] == "fail")
-    assert "still running" in probe["message"], probe
+    assert "still running" in probe["message"], probe  # it imported its sibling module: it loaded
     commands = log.read_text().splitlines()
     assert any("-m grader check" in c for c in commands)
     assert sum("grader.isolation.supervisor" in c for c in commands) == 1
