@@ -54,6 +54,7 @@ def test_isolation_mode_refuses_what_cannot_run_here(monkeypatch: pytest.MonkeyP
 def _probe(tmp_path: Path) -> Path:
     """A correct exercise2 that imports a module next to it, says whether it can fork, and leaves a
     process running (Popen, not fork)."""
+    tmp_path.chmod(0o755)  # as a learner's folder is: pytest's are private, which no uid of a job's own can enter
     (tmp_path / "probe_helpers.py").write_text("GREETING = 'sibling module imported'\n")
     probe = tmp_path / "probe.py"
     probe.write_text((SUBMISSIONS / "exercise2" / "correct_modules.py").read_text().replace("# expect: pass", """\
