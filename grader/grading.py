@@ -6,6 +6,7 @@ file in an isolated child (grader.isolation) and judges what it observed (grader
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 import time
@@ -14,8 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.course.progress import default_store_path
 from grader.errors import UsageError
 from grader.isolation.protocol import Limits
+from grader.isolation.submission import SubmissionError
 from grader.isolation.worker import Zygote
 from grader.judging.judge import judge
 from grader.judging.prepare import Prepared, prepare, reference_cache, resolve_device
@@ -36,6 +39,8 @@ class Grader:
         self.cache = cache
         self._tmp = tempfile.TemporaryDirectory(prefix="forwardlab-")
         self._prepared: dict[tuple[str, str], Prepared] = {}
+        # what the learner's code must not read: prepared references and plans, the progress store
+        self._hidden = [Path(self._tmp.name), *([cache] if cache else []), default_store_path().parent]
 
     def prepared(self, exercise_id: str, device: str) -> Prepared:
         key = (exercise_id, device)
@@ -44,13 +49,25 @@ class Grader:
         return self._prepared[key]
 
     def grade(self, prep: Prepared, file: Path, label: str, slot: int = 0) -> Report:
+        """One submission's report, whatever happens: a file the grader will not read, a worker that
+        dies (the next attempt gets a fresh one), a result no check can judge. Never raises."""
         start = time.perf_counter()
-        zygote = self.zygotes[slot]
-        if not zygote.alive:
-            zygote = self.zygotes[slot] = Zygote(self.sandbox)
-        warm = ("export",) if any(c.export for c in prep.cases.values()) else ()
-        outcome = zygote.run(prep.plan_path, prep.limits, prep.device, file, warm=warm)
-        return judge(prep, label, outcome, time.perf_counter() - start)
+        error: Exception | None = None
+        for _attempt in range(2):
+            try:
+                zygote = self.zygotes[slot]
+                if not zygote.alive:
+                    zygote = self.zygotes[slot] = Zygote(self.sandbox)
+                warm = ("export",) if any(c.export for c in prep.cases.values()) else ()
+                outcome = zygote.run(prep.plan_path, prep.limits, prep.device, file, warm=warm, hidden=self._hidden)
+                return judge(prep, label, outcome, time.perf_counter() - start)
+            except SubmissionError as err:
+                return failed_report(prep, label, str(err))
+            except Exception as err:  # noqa: BLE001 - reported in this submission's result
+                error = err
+                self.zygotes[slot].close()
+        return failed_report(prep, label, f"the grader could not run this submission ({type(error).__name__}: "
+                                          f"{error}); grade it again alone")
 
     def check(self, exercise_id: str, files: Sequence[str | Path | None], *, device: str = "cpu",
               on_done: Callable[[Report], None] | None = None, store: ProgressStore | None = None) -> list[Report]:
@@ -74,8 +91,7 @@ class Grader:
         def work(slot: int) -> None:
             # each free worker takes the next file: one slow submission holds up only its own worker
             while (i := _next(pending, lock)) is not None:
-                report = self._grade_in_batch(prep, *files[i], slot) if len(files) > 1 \
-                    else self.grade(prep, *files[i], slot=slot)
+                report = self.grade(prep, *files[i], slot=slot)
                 results[i] = report
                 if on_done:
                     on_done(report)
@@ -83,20 +99,6 @@ class Grader:
         with ThreadPoolExecutor(len(slots)) as pool:
             list(pool.map(work, slots))
         return [r for r in results if r is not None]
-
-    def _grade_in_batch(self, prep: Prepared, file: Path, label: str, slot: int) -> Report:
-        """A batch never stops for one submission: if grading it fails twice (a fresh worker the
-        second time), that submission alone gets a failing report saying so."""
-        for _attempt in range(2):
-            try:
-                return self.grade(prep, file, label, slot=slot)
-            except Exception as err:  # noqa: BLE001 - reported in this submission's result
-                error = err
-                self.zygotes[slot].close()
-        message = f"the grader could not run this submission ({type(error).__name__}: {error}); grade it again alone"
-        checks = [CheckResult(c.id, c.category, "skip", "not graded") for c in prep.checks]
-        checks[0] = CheckResult(checks[0].id, checks[0].category, "fail", message)
-        return Report(prep.exercise.id, label, "fail", prep.device, 0.0, checks)
 
     def close(self) -> None:
         for z in self.zygotes:
@@ -108,6 +110,13 @@ class Grader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def failed_report(prep: Prepared, label: str, message: str) -> Report:
+    """A report whose first check fails with `message` and whose other checks were not graded."""
+    checks = [CheckResult(c.id, c.category, "skip", "not graded") for c in prep.checks]
+    checks[0] = CheckResult(checks[0].id, checks[0].category, "fail", message)
+    return Report(prep.exercise.id, label, "fail", prep.device, 0.0, checks)
 
 
 def _next(items: Iterator[int], lock: threading.Lock) -> int | None:
@@ -126,7 +135,7 @@ def submission_paths(exercise_id: str, files: Iterable[str | Path | None]) -> li
         if not path.is_file():
             raise UsageError(f"no such file: {label}" + ("" if f is not None else
                              " (run `grader init` to create the exercises, or pass a FILE)"))
-        out.append((path.resolve(), label))
+        out.append((Path(os.path.abspath(path)), label))  # links are checked when it is read (isolation.submission)
     return out
 
 

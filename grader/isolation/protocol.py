@@ -16,11 +16,14 @@ class Limits:
     output_bytes: int = 1_000_000
     open_files: int = 256
     processes: int = 64  # processes and threads at once, when the child runs as a uid of its own
+    disk_mb: int = 64  # the private scratch space (and /tmp, /dev/shm, ...), where the kernel gives one
+    inodes: int = 4096  # files and folders in it
 
     def to_wire(self) -> dict:
         return {"wall_s": self.wall_s, "cpu_s": self.cpu_s, "memory_mb": self.memory_mb,
                 "open_files": self.open_files, "output_bytes": self.output_bytes, "processes": self.processes,
-                "file_bytes": max(self.output_bytes * 4, 256 * 2**20)}
+                "file_bytes": max(self.output_bytes * 4, 256 * 2**20), "disk_bytes": self.disk_mb * 2**20,
+                "inodes": self.inodes}
 
 
 @dataclass

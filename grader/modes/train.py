@@ -21,6 +21,7 @@ from grader.errors import UsageError
 from grader.isolation.plain import error_text
 from grader.isolation.protocol import Limits
 from grader.isolation.training import Settings
+from grader.report import printable_tree
 
 if TYPE_CHECKING:
     import torch
@@ -125,9 +126,10 @@ def train_file(exercise: str, file: str | Path | None, settings: Settings | None
     frames, problem = run_plan(plan, path, _limits(settings), zygote, on_frame)
     failed = next((f for f in frames if f.get("kind") == "train-error"), None)
     error = _error_text(failed) if failed else (problem if len(history) < settings.epochs else None)
-    return {"exercise": exercise_id, "file": label, "status": "error" if error else "ok", "settings": asdict(settings),
-            "train_size": len(data["train_labels"]), "test_size": len(data["test_labels"]), "history": history,
-            "accuracy": history[-1]["accuracy"] if history else None, "error": error}
+    return printable_tree({"exercise": exercise_id, "file": label, "status": "error" if error else "ok",
+                           "settings": asdict(settings), "train_size": len(data["train_labels"]),
+                           "test_size": len(data["test_labels"]), "history": history,
+                           "accuracy": history[-1]["accuracy"] if history else None, "error": error})
 
 
 def _limits(settings: Settings) -> Limits:

@@ -1,0 +1,153 @@
+"""Grades hostile submissions in this process, as whichever user runs it, and reports what it saw.
+
+A helper of tests/test_hostile.py, which runs it as root and as an unprivileged user (not a test
+module). One grader, one worker: after each job it looks for anything the job left running (the
+worker's descendants, processes carrying this run's marker); after all jobs, for files the jobs left
+in the shared writable folders, System V IPC objects and POSIX queues, changes to the files the
+learner's code must not touch (the reference cache, the progress store, the submissions), the
+process's peak memory; then it grades a correct and a wrong file, and runs `grader check` on a few
+files to see its exit code and text.
+
+    python hostile_run.py CONFIG.json   (prints one JSON document)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    config = json.loads(Path(sys.argv[1]).read_text())
+    os.environ.update(config["env"])
+    from grader.course.progress import ProgressStore
+    from grader.grading import Grader
+    from grader.isolation.jail import shared_folders
+    from grader.isolation.protocol import Limits
+
+    store = ProgressStore()
+    store.record_check({"exercise": "exercise1", "file": "x.py", "status": "fail", "checks": []})
+    store.close()
+    shared = shared_folders()
+    before = {"files": set(entries(shared)), "ipc": set(ipc())}
+    limits = Limits(**config["limits"])
+    out: dict = {"reports": {}, "uid": os.geteuid()}
+    with Grader(limits=limits, cache=Path(config["env"]["FORWARDLAB_CACHE_DIR"])) as grader:
+        for exercise in sorted({e for e, _ in config["files"]}):
+            grader.prepared(exercise, "cpu")  # writes the cache now, before any attack
+        protected = digest(config["protected"])
+        base_mb = peak_mb()
+        zygote = grader.zygotes[0]
+        for exercise in sorted({e for e, _ in config["files"]}):
+            files = [f for e, f in config["files"] if e == exercise]
+
+            def done(report, files=files) -> None:
+                out["reports"][report.file] = {**report.to_dict(), "output": report.output,
+                                               "left": left_running(grader.zygotes[0].proc.pid, config["env"])}
+
+            grader.check(exercise, files, on_done=done)
+        out["jail"], out["separate_uids"] = zygote.jail, zygote.job_uids != set()
+        uids = grader.zygotes[0].job_uids or {os.geteuid()}
+        out["new_files"] = sorted(f"{p} (uid {u})" for p, u in set(entries(shared)) - before["files"] if u in uids)
+        out["ipc"] = sorted(f"{k} {i} (uid {u})" for k, i, u in set(ipc()) - before["ipc"] if u in uids)
+        out["protected_changed"] = sorted(k for k, v in digest(config["protected"]).items() if protected.get(k) != v)
+        out["peak_mb"], out["base_mb"] = peak_mb(), base_mb
+        out["afterwards"] = {str(f): grader.check(e, [f])[0].status for e, f in config["afterwards"]}
+    out["cli"] = cli(config)
+    print(json.dumps(out))
+
+
+def left_running(zygote: int, env: dict) -> list[str]:
+    """Live processes below the (idle) worker, or carrying this run's marker, but the worker itself."""
+    table = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+        table[int(pid)] = (int(fields.get("PPid", "0")), fields.get("State", "?")[0], fields.get("Name", ""))
+    below, todo = set(), [zygote]
+    while todo:
+        parent = todo.pop()
+        for pid, (ppid, _, _) in table.items():
+            if ppid == parent and pid not in below:
+                below.add(pid)
+                todo.append(pid)
+    marked = {pid for pid in table if pid != zygote and carries(pid, env["FORWARDLAB_TEST_MARK"])}
+    return [f"{pid} {table[pid][2]}" for pid in sorted(below | marked) if table[pid][1] != "Z" and pid != os.getpid()]
+
+
+def carries(pid: int, mark: str) -> bool:
+    try:
+        return mark.encode() in Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+
+
+def entries(shared: list[str]) -> list[tuple[str, int]]:
+    """(path, owner) of everything in the shared folders, into world-writable subfolders (bounded)."""
+    found, todo = [], list(shared)
+    while todo and len(found) < 200_000:
+        folder = todo.pop()
+        try:
+            listing = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in listing:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            found.append((entry.path, info.st_uid))
+            if entry.is_dir(follow_symlinks=False) and info.st_mode & 0o002:
+                todo.append(entry.path)
+    return found
+
+
+def ipc() -> list[tuple[str, str, int]]:
+    """(kind, id, owner) of every System V IPC object and POSIX message queue visible here."""
+    objects = []
+    for kind in ("shm", "sem", "msg"):
+        try:
+            lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()
+        except OSError:
+            continue
+        header = lines[0].split()
+        for line in lines[1:]:
+            row = dict(zip(header, line.split(), strict=False))
+            objects += [(kind, row[header[1]], int(row[key])) for key in ("uid", "cuid")]
+    with contextlib.suppress(OSError):
+        objects += [("mq", e.name, e.stat().st_uid) for e in os.scandir("/dev/mqueue")]
+    return objects
+
+
+def digest(roots: list[str]) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+            for root in roots for p in sorted(Path(root).rglob("*")) if p.is_file()}
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cli(config: dict) -> dict:
+    """`grader check` on a few hostile files, as text on a pipe: its exit code and what it printed."""
+    command = [sys.executable, "-m", "grader", "check", "exercise2", *config["cli_files"], "--timeout",
+               str(config["limits"]["wall_s"]), "--memory", str(config["limits"]["memory_mb"])]
+    start = time.monotonic()
+    done = subprocess.run(command, capture_output=True, timeout=600, cwd=config["cli_cwd"],
+                          env={**os.environ, "COLUMNS": "200"})
+    return {"code": done.returncode, "stdout": done.stdout.decode(errors="backslashreplace"),
+            "stderr": done.stderr.decode(errors="backslashreplace")[-3000:], "seconds": time.monotonic() - start}
+
+
+if __name__ == "__main__":
+    main()
