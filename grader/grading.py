@@ -7,6 +7,7 @@ file in an isolated child (grader.isolation) and judges what it observed (grader
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import threading
 import time
@@ -125,14 +126,21 @@ def _next(items: Iterator[int], lock: threading.Lock) -> int | None:
 
 
 def submission_paths(exercise_id: str, files: Iterable[str | Path | None]) -> list[tuple[Path, str]]:
-    """(absolute path, label as the user wrote it); a missing file is a usage error."""
+    """(absolute path, label as the user wrote it); a missing file or a folder is a usage error. A file
+    that is there but cannot be read (or a link to one) is graded: its report says why it failed."""
     from grader.course.workspace import default_file
 
     out = []
     for f in files:
         label = str(f) if f is not None else str(default_file(exercise_id, relative=True))
         path = Path(f) if f is not None else default_file(exercise_id)
-        if not path.is_file():
+        try:
+            missing = stat.S_ISDIR(path.stat().st_mode)
+        except FileNotFoundError:
+            missing = not path.is_symlink()
+        except OSError:
+            missing = False
+        if missing:
             raise UsageError(f"no such file: {label}" + ("" if f is not None else
                              " (run `grader init` to create the exercises, or pass a FILE)"))
         out.append((Path(os.path.abspath(path)), label))  # links are checked when it is read (isolation.submission)

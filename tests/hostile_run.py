@@ -1,8 +1,9 @@
 """Grades hostile submissions in this process, as whichever user runs it, and reports what it saw.
 
 A helper of tests/test_hostile.py, which runs it as root and as an unprivileged user (not a test
-module). One grader, one worker: after each job it looks for anything the job left running (the
-worker's descendants, processes carrying this run's marker); after all jobs, for files the jobs left
+module). One grader, two workers: after each job it looks for anything the job left running (the
+descendants of every idle worker; processes carrying this run's marker outside the busy workers'
+trees); after all jobs, for files the jobs left
 in the shared writable folders, System V IPC objects and POSIX queues, changes to the files the
 learner's code must not touch (the reference cache, the progress store, the submissions), the
 process's peak memory; then it grades a correct and a wrong file, and runs `grader check` on a few
@@ -38,51 +39,63 @@ def main() -> None:
     shared = shared_folders()
     before = {"files": set(entries(shared)), "ipc": set(ipc())}
     limits = Limits(**config["limits"])
-    out: dict = {"reports": {}, "uid": os.geteuid()}
-    with Grader(limits=limits, cache=Path(config["env"]["FORWARDLAB_CACHE_DIR"])) as grader:
+    out: dict = {"reports": [], "uid": os.geteuid()}
+    with Grader(jobs=2, limits=limits, cache=Path(config["env"]["FORWARDLAB_CACHE_DIR"])) as grader:
         for exercise in sorted({e for e, _ in config["files"]}):
             grader.prepared(exercise, "cpu")  # writes the cache now, before any attack
         protected = digest(config["protected"])
         base_mb = peak_mb()
-        zygote = grader.zygotes[0]
         for exercise in sorted({e for e, _ in config["files"]}):
             files = [f for e, f in config["files"] if e == exercise]
 
-            def done(report, files=files) -> None:
-                out["reports"][report.file] = {**report.to_dict(), "output": report.output,
-                                               "left": left_running(grader.zygotes[0].proc.pid, config["env"])}
+            def done(report) -> None:  # called by the thread of the worker that just finished: it is idle
+                out["reports"].append({**report.to_dict(), "output": report.output,
+                                       "left": left_running(grader.zygotes, config["env"]["FORWARDLAB_TEST_MARK"])})
 
             grader.check(exercise, files, on_done=done)
-        out["jail"], out["separate_uids"] = zygote.jail, zygote.job_uids != set()
-        uids = grader.zygotes[0].job_uids or {os.geteuid()}
-        out["new_files"] = sorted(f"{p} (uid {u})" for p, u in set(entries(shared)) - before["files"] if u in uids)
+        zygotes = grader.zygotes
+        out["jail"], out["separate_uids"] = zygotes[0].jail, any(z.job_uids for z in zygotes)
+        uids = set().union(*(z.job_uids for z in zygotes)) or {os.geteuid()}
+        own = (*(z.jobs_root for z in zygotes), Path(grader._tmp.name))  # the grader's own folders
+        out["new_files"] = sorted(f"{p} (uid {u})" for p, u in set(entries(shared)) - before["files"]
+                                  if u in uids and not any(Path(p) == o or o in Path(p).parents for o in own))
         out["ipc"] = sorted(f"{k} {i} (uid {u})" for k, i, u in set(ipc()) - before["ipc"] if u in uids)
         out["protected_changed"] = sorted(k for k, v in digest(config["protected"]).items() if protected.get(k) != v)
         out["peak_mb"], out["base_mb"] = peak_mb(), base_mb
         out["afterwards"] = {str(f): grader.check(e, [f])[0].status for e, f in config["afterwards"]}
-    out["cli"] = cli(config)
+    out["cli"] = cli(config) if config["cli_files"] else None
     print(json.dumps(out))
 
 
-def left_running(zygote: int, env: dict) -> list[str]:
-    """Live processes below the (idle) worker, or carrying this run's marker, but the worker itself."""
+def left_running(zygotes: list, mark: str) -> list[str]:
+    """Live processes below an idle worker, and marked ones below no busy worker (a process that
+    escaped every tree), but the workers themselves. A worker that started a job while we looked is
+    left out: what is below it is that job's."""
+    before = [(z.jobs_started, z.busy) for z in zygotes]
     table = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
+            fields = dict(line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                          if ":\t" in line)
         except OSError:
             continue
-        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
         table[int(pid)] = (int(fields.get("PPid", "0")), fields.get("State", "?")[0], fields.get("Name", ""))
-    below, todo = set(), [zygote]
+    idle = [z.proc.pid for z, snap in zip(zygotes, before, strict=True) if snap == (z.jobs_started, False)]
+    busy = [z.proc.pid for z in zygotes if z.proc.pid not in idle]
+    workers = {z.proc.pid for z in zygotes}
+    marked = {pid for pid in table if carries(pid, mark)} - below(table, busy) - workers - {os.getpid()}
+    return [f"{pid} {table[pid][2]}" for pid in sorted(below(table, idle) | marked) if table[pid][1] != "Z"]
+
+
+def below(table: dict[int, tuple[int, str, str]], roots: list[int]) -> set[int]:
+    found, todo = set(), list(roots)
     while todo:
         parent = todo.pop()
         for pid, (ppid, _, _) in table.items():
-            if ppid == parent and pid not in below:
-                below.add(pid)
+            if ppid == parent and pid not in found:
+                found.add(pid)
                 todo.append(pid)
-    marked = {pid for pid in table if pid != zygote and carries(pid, env["FORWARDLAB_TEST_MARK"])}
-    return [f"{pid} {table[pid][2]}" for pid in sorted(below | marked) if table[pid][1] != "Z" and pid != os.getpid()]
+    return found
 
 
 def carries(pid: int, mark: str) -> bool:

@@ -2,11 +2,12 @@
 
 As root (as in CI), `Learner.make` picks a uid that no account and no process uses, a Python it can
 run (the tests' own interpreter if that uid may execute it, else a system python3 of the same
-version: the tests' may live in a private folder such as /root/.pyenv), and an import path it can
-read: this repository's source and the folders holding the installed packages. Folders it cannot
-read (a clone under /root) are offered to it as a tree of hard links in a temporary folder, which
-needs them on the same file system; where no way works, the test is skipped with the reason. Not
-as root, the learner is simply the current user.
+version: the tests' may live in a private folder such as /root/.pyenv), and makes it a virtual
+environment whose .pth file adds what the tests import: this repository's source and the site folders
+holding the installed packages (their own .pth files, an editable install's included). Folders it
+cannot read (a clone under /root) are offered to it as a tree of hard links in a temporary folder,
+which needs them on the same file system; where no way works, the test is skipped with the reason.
+Not as root, the learner is simply the current user.
 """
 
 from __future__ import annotations
@@ -53,13 +54,26 @@ class Learner:
         env = {"HOME": str(home), "USER": "learner", "LOGNAME": "learner", "PATH": "/usr/bin:/bin",
                "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
         learner = cls(uid, "", home, env)
-        path = [learner.readable(Path(p)) for p in _import_roots()]
-        env["PYTHONPATH"] = os.pathsep.join(str(p) for p in path)
-        learner.python = next((p for p in _pythons() if learner.can_import(p)), "")
-        if not learner.python:
+        lines = [str(learner.readable(ROOT))]
+        lines += [f"import site; site.addsitedir({str(learner.readable(p))!r})" for p in _site_folders()]
+        if not any(learner.venv(python, lines) for python in _pythons()):
             pytest.skip(f"uid {uid} can run no Python {sys.version_info.major}.{sys.version_info.minor} "
-                        f"that imports the grader and torch from {env['PYTHONPATH']}")
+                        f"that imports the grader and torch from {lines}")
         return learner
+
+    def venv(self, python: str, lines: list[str]) -> bool:
+        """Whether `python` makes this learner a virtual environment (its own python, with `lines` as a
+        .pth file) that imports what the tests need; `self.python` is then its interpreter."""
+        venv = self.home / "venv"
+        shutil.rmtree(venv, ignore_errors=True)
+        try:
+            if self.run([python, "-m", "venv", "--without-pip", str(venv)], timeout=300).returncode != 0:
+                return False
+        except OSError:  # it may not even run it
+            return False
+        site = next(venv.glob("lib/python*/site-packages"))
+        (site / "forwardlab_tests.pth").write_text("\n".join(lines) + "\n")
+        return self.can_import(str(venv / "bin" / "python"))
 
     def readable(self, folder: Path) -> Path:
         """`folder`, or a tree of hard links to it that this learner can read (same file system only)."""
@@ -83,7 +97,10 @@ class Learner:
                               group=self.uid, extra_groups=[], umask=0o022, **kwargs)
 
     def can_import(self, python: str) -> bool:
-        return self.run([python, "-c", NEEDED], timeout=300).returncode == 0
+        if self.run([python, "-c", NEEDED], timeout=300).returncode != 0:
+            return False
+        self.python = python
+        return True
 
     def give(self, source: Path, name: str) -> Path:
         """A copy of the folder `source` in this learner's home, owned by it."""
@@ -113,10 +130,10 @@ def _runs_as(pid: str, uid: int) -> bool:
         return False
 
 
-def _import_roots() -> list[Path]:
-    """This repository, and every folder of installed packages on the tests' import path."""
-    packages = [Path(p) for p in sys.path if p.endswith(("site-packages", "dist-packages")) and Path(p).is_dir()]
-    return [ROOT, *dict.fromkeys(packages)]
+def _site_folders() -> list[Path]:
+    """Every folder of installed packages on the tests' import path."""
+    return list(dict.fromkeys(Path(p) for p in sys.path if p.endswith(("site-packages", "dist-packages"))
+                              and Path(p).is_dir()))
 
 
 def _pythons() -> list[str]:

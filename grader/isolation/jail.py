@@ -26,7 +26,7 @@ import struct
 from pathlib import Path
 from typing import NamedTuple
 
-from grader.isolation.system import blocked_on_way
+from grader.isolation.system import PR_SET_DUMPABLE, blocked_on_way, prctl
 
 _libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
@@ -48,6 +48,8 @@ def private_mounts(shared: list[str], disk_bytes: int, inodes: int, uid: int | N
     `inodes` on /tmp, and a folder of it over each other `shared` folder. `uid`: the job's uid (root)."""
     root = os.geteuid() == 0
     real_uid, real_gid = os.getuid(), os.getgid()
+    if not root:  # a process the zygote forked is not dumpable: its /proc/self files are root's until it is
+        prctl(PR_SET_DUMPABLE, 1)
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | (0 if root else CLONE_NEWUSER)), "unshare")
     if not root:  # map ourselves to ourselves: no other id exists in there
         Path("/proc/self/setgroups").write_text("deny")

@@ -72,6 +72,7 @@ class Zygote:
         self.jail: dict = {}  # what the kernel lets the children use (grader.isolation.jail.probe)
         self.job_uids: set[int] = set()  # the uids its jobs' children ran as, when they had one of their own
         self._running_uid: int | None = None  # the uid of the job in progress, if any
+        self.jobs_started, self.busy = 0, False  # jobs handed to it so far; whether one is in progress
         self._pending = b""  # bytes read from the zygote but not yet a whole line
 
     def _read(self, timeout: float | None) -> dict | None:
@@ -115,6 +116,7 @@ class Zygote:
         `hidden` are folders of the grader's the learner's code must not read (cache, progress store)."""
         real, source = read_submission(file)
         self.wait_ready()
+        self.jobs_started, self.busy = self.jobs_started + 1, True
         work = Path(tempfile.mkdtemp(prefix="job-", dir=self.jobs_root))
         work.chmod(0o711)  # a child running as a uid of its own reaches its own folders here, and lists nothing
         try:
@@ -127,6 +129,7 @@ class Zygote:
             return self._run_in(work, job, limits, on_frame)
         finally:
             remove_tree(work)
+            self.busy = False
 
     def _run_in(self, work: Path, job: dict, limits: Limits,
                 on_frame: Callable[[dict], None] | None = None) -> ChildOutcome:

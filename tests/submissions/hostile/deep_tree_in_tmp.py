@@ -10,24 +10,21 @@ from torch import nn
 
 
 def chain(top, depth=3000):
+    """Built from the bottom up, by renames near the top: quick however deep it gets."""
     try:
-        fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+        os.mkdir(top)
+        os.mkdir(os.path.join(top, "chain"))
         for _ in range(depth):
-            os.mkdir("d", dir_fd=fd)
-            below = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
-            os.close(fd)
-            fd = below
-        os.close(fd)
+            os.mkdir(os.path.join(top, "next"))
+            os.rename(os.path.join(top, "chain"), os.path.join(top, "next", "d"))
+            os.rename(os.path.join(top, "next"), os.path.join(top, "chain"))
     except OSError:
         pass
 
 
 for top in ("/tmp/forwardlab-hostile-deep", "/var/tmp/forwardlab-hostile-deep", "deep"):
-    try:
-        os.mkdir(top)
-    except OSError:
-        continue
     chain(top)
+
 
 class DigitClassifier(nn.Module):
     def __init__(self):

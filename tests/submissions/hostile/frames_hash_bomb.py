@@ -16,7 +16,7 @@ def forge():
     for obj in gc.get_objects():
         if type(obj).__name__ == "Frames":
             node = b"0"
-            while len(node) < 3_000_000:
+            while len(node) < 1_500_000:
                 node = b"{\"t\":[" + node + b"," + node + b"]}"
             text = b"{\"l\":[{\"d\":[[\"kind\",\"case\"],[\"id\"," + node + b"],[\"error\",null]]}]}"
             os.write(obj.fd, struct.pack("<4sIQ", b"FLR1", len(text), 0) + text + bytes(-(16 + len(text)) % 64))

@@ -1,7 +1,7 @@
 # expect: fail load not one the grader wrote
 # exercise: exercise2
 # Sends, through the grader's own writer, case observations shaped to crash or stall the judge: an id
-# that is a list (unhashable), an error that is a 200-deep dict, 100,000 stages, a module-call count that
+# that is a list (unhashable), an error that is a 200-deep dict, 1,000 stages, a module-call count that
 # is a string. Each breaks the schema of a case frame: the parent refuses the frame before any check
 # sees it.
 import gc
@@ -22,7 +22,7 @@ def garble():
                         deep = {"type": deep}
                     frame = {**frame, "id": [frame["id"]], "error": deep, "calls": {"fc1": "many"},
                              "stages": [{"kind": "module", "name": "fc1", "op": "Linear", "input_shapes": [],
-                                         "output": 0}] * 100_000}
+                                         "output": 0}] * 1_000}
                 write(self, frame, *args, **kwargs)
 
             type(obj).write = forged

@@ -31,8 +31,11 @@ def attack():
         print("LEAKED progress store")
     except sqlite3.Error:
         pass
-    with open("/tmp/forwardlab-hostile-left-behind.txt", "w") as f:
-        f.write("left behind")
+    try:  # where the kernel allows it, /tmp is the job's own; else the file is removed after the job, or refused
+        with open("/tmp/forwardlab-hostile-left-behind.txt", "w") as f:
+            f.write("left behind")
+    except OSError:
+        pass
 
 
 class DigitClassifier(nn.Module):
