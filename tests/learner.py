@@ -12,6 +12,7 @@ Not as root, the learner is simply the current user.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -23,6 +24,8 @@ from pathlib import Path
 import pytest
 
 import grader
+from grader.isolation.jail import shared_folders
+from grader.isolation.system import remove_tree
 from grader.isolation.uids import SANDBOX_UIDS
 
 ROOT = Path(grader.__file__).resolve().parent.parent
@@ -101,6 +104,16 @@ class Learner:
             return False
         self.python = python
         return True
+
+    def remove(self) -> None:
+        """Remove its home and, for a learner made for the tests, whatever it left in the shared folders."""
+        remove_tree(self.home)
+        if self.uid != os.getuid():
+            for folder in shared_folders():
+                with contextlib.suppress(OSError):
+                    for entry in os.scandir(folder):
+                        if entry.stat(follow_symlinks=False).st_uid == self.uid:
+                            remove_tree(entry.path)
 
     def give(self, source: Path, name: str) -> Path:
         """A copy of the folder `source` in this learner's home, owned by it."""

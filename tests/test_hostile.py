@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -53,10 +54,13 @@ def header(path: Path, key: str) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def runs() -> dict[str, dict]:
+def runs() -> Iterator[dict[str, dict]]:
     """mode -> what tests/hostile_run.py saw, run on first use. One mode at a time: each keeps both cores
-    busy, and the time limits must mean the same in both."""
-    return {}
+    busy, and the time limits must mean the same in both. Each learner's files go at the end."""
+    seen: dict[str, dict] = {}
+    yield seen
+    for run in seen.values():
+        run["learner"].remove()
 
 
 def result(runs: dict[str, dict], mode: str) -> dict:
@@ -104,7 +108,8 @@ def _run(mode: str) -> dict:
     done = learner.run([learner.python, str(home / "hostile_run.py"), str(home / "config.json")], timeout=1500)
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-4000:]
     seen = json.loads(done.stdout)
-    seen.update(hostile=str(hostile), link=str(link) if link else None, marker=marker.exists(), config=config)
+    seen.update(hostile=str(hostile), link=str(link) if link else None, marker=marker.exists(), config=config,
+                learner=learner)
     return seen
 
 
