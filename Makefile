@@ -17,8 +17,9 @@ run: $(VENV)/.installed
 	FORWARDLAB_WORKSPACE=$(WORKSPACE) $(VENV)/bin/forwardlab
 
 # lint and types first (seconds), then the suite
+# two pytest workers: most tests wait on a subprocess or a grading child
 test: lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

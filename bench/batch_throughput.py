@@ -1,7 +1,7 @@
 """Benchmark (a): a batch on warm workers against one `grader check` process per submission, same run.
 
 Generates N submissions (default 200: half exercise2, half exercise3, correct and wrong variants
-mixed, each file distinct) in a temporary folder, then
+mixed, each file distinct code, so none is graded as a copy of another) in a temporary folder, then
   batch:    `grader check EXERCISE FILES... --jobs 2 --format json`, one process per exercise;
   per-file: `grader check EXERCISE FILE --format json`, one fresh process per submission, one after
             another (a loop, as a script calling the grader per student would), with the reference
@@ -92,7 +92,8 @@ def generate(folder: Path, count: int) -> dict[str, list[Path]]:
         for i in range(n):
             name, body, _ = variants[i % len(variants)]
             path = folder / exercise / f"student{i:03d}_{name}.py"
-            path.write_text(f"# student {i} ({name})\n{head}        {body}\n")
+            # a constant of its own: comments alone would make copies, graded once (grader.sources.same)
+            path.write_text(f"# student {i} ({name})\nSTUDENT = {i}\n{head}        {body}\n")
             files.setdefault(exercise, []).append(path)
     return files
 

@@ -1,7 +1,7 @@
 """Benchmark (b): warm re-check latency in watch mode (save -> verdict) against a cold `grader check`.
 
-The watch engine is what `grader watch` runs: a FileWatcher on the file and a Grader with the
-exercise prepared once and a warm zygote, all in this process. Each round saves the file (a
+What `grader watch` runs: a FileWatcher on the file and `Grader.check` with the exercise prepared
+once and a warm zygote, all in this process. Each round saves the file (a
 correct and a wrong exercise2 in turn) and times the save until the verdict is back, split into
 detection (file event or poll, plus the debounce) and grading (fork, checks, judging). Then a cold
 `grader check exercise2 FILE --json` (a fresh process, reference cache warm) is timed the same way.
@@ -37,13 +37,12 @@ def warm_rounds(path: Path, rounds: int, poll: bool) -> list[tuple[float, float,
 
     def check(changed: Path) -> None:
         seen["called"] = time.perf_counter()
-        seen["status"] = grader.grade(prep, changed, str(changed)).status
+        seen["status"] = grader.check("exercise2", [changed])[0].status
         seen["verdict"] = time.perf_counter()
         done.set()
 
     with Grader(jobs=1, cache=reference_cache()) as grader:
-        prep = grader.prepared("exercise2", "cpu")
-        grader.grade(prep, path, str(path))  # the first check, which `grader watch` runs on start
+        grader.check("exercise2", [path])  # the first check, which `grader watch` runs on start
         out = []
         with FileWatcher(path, check, poll=poll) as watcher:
             print(f"watch engine: {watcher.mode}", flush=True)

@@ -1,7 +1,7 @@
 """The grader's public Python API: what the TUI, the CLI and other tools call.
 
 Importing this module is cheap (no torch, no pydantic); the heavy parts load on first use.
-- `exercise_ids()`, `resolve_exercise("3")`, `list_exercises(store)`: the catalogue.
+- `exercise_ids()`, `resolve_exercise("3")`, `list_exercises(store)`, `catalogue_problems()`: the catalogue.
 - `check(exercise, file)`: grade one file in this process (the learner's code still runs in a child).
 - `GradingClient`: a warm grading worker in a separate process, for fast re-checks from a UI that
   must never import torch itself (the TUI, `grader watch`).
@@ -51,14 +51,36 @@ def resolve_exercise(name: str) -> str:
 
 
 def list_exercises(store: ProgressStore | None = None) -> list[ExerciseInfo]:
-    from grader.course.content import load_exercise_meta
+    """Every exercise whose YAML loads (the others are in `catalogue_problems()`), in curriculum order."""
+    from grader.course.content import ContentError, load_exercise_meta
 
     infos = []
     for ex_id in exercise_ids():
-        meta = load_exercise_meta(ex_id)
+        try:
+            meta = load_exercise_meta(ex_id)
+        except (KeyError, ContentError):
+            continue
         status = store.exercise_status(ex_id) if store else "new"
         infos.append(ExerciseInfo(ex_id, meta.title, meta.summary, status))
     return infos
+
+
+def catalogue_problems() -> list[str]:
+    """What keeps an exercise of a course pack from being listed or graded, one `file:line: message`
+    line each: an id two packs declare, a pack refused as unsafe, a missing or invalid YAML or stub.
+    Empty when every pack is sound; the other exercises work either way."""
+    from grader.course.content import ContentError, load_exercise_meta
+    from grader.course.registry import problems
+
+    found = problems()
+    for ex_id in exercise_ids():
+        try:
+            load_exercise_meta(ex_id)
+        except ContentError as err:
+            found += map(str, err.problems)
+        except KeyError:
+            pass  # a missing YAML is among the registry's problems
+    return found
 
 
 def check(exercise: str, file: str | Path | None = None, *, device: str = "cpu",

@@ -14,7 +14,7 @@ import traceback
 from grader.errors import UsageError
 
 COMMANDS = ("list", "check", "watch", "hint", "init", "content", "trace", "train", "progress", "gradescope",
-            "classroom", "serve")
+            "classroom", "new", "pack", "serve")
 
 
 class Parser(argparse.ArgumentParser):

@@ -1,45 +1,80 @@
-"""Grading: the one path from submission files to Reports, used by the CLI, batches, watch and the
-service alike. `Grader` keeps warm workers (zygotes) and prepared exercises for re-use across calls;
-`Grader.check` resolves the files, prepares the exercise once (grader.judging.prepare), runs each
-file in an isolated child (grader.isolation) and judges what it observed (grader.judging.judge).
+"""Grading: the one path from submission files to Reports, used by the CLI, batches, watch, the
+service and notebooks alike. `Grader.check` resolves the files, reads each as the child will run it
+(a notebook: the code that defines the class, grader.sources), grades a batch's identical
+submissions once, prepares the exercise once (grader.judging.prepare), runs each submission in an
+isolated child (grader.isolation) and judges what it observed (grader.judging.judge).
+
+Where the children run is a `Pool`: by default the Grader's own warm zygotes; `grader.ray_pool`
+runs the same on Ray actors, across machines. Either way the reports are told the same way.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from grader.course.progress import default_store_path
 from grader.errors import UsageError
 from grader.isolation.protocol import Limits
-from grader.isolation.submission import SubmissionError
+from grader.isolation.submission import SubmissionError, read_submission
 from grader.isolation.worker import Zygote
 from grader.judging.judge import judge
 from grader.judging.prepare import Prepared, prepare, reference_cache, resolve_device
 from grader.report import CheckResult, Report
+from grader.sources.source import Source, fingerprint_text, load_source, same_lines, tell
 
 if TYPE_CHECKING:
     from grader.course.progress import ProgressStore
 
 
+@dataclass(frozen=True)
+class Job:
+    """One submission to run: at `path` on this machine (the learner's file, or the code extracted
+    from a notebook), whose bytes are `data` (what a worker on another machine runs)."""
+
+    path: Path
+    label: str
+    data: bytes
+
+
+# a job is done: (its index, the child's report, the path the child loaded the submission from)
+JobDone = Callable[[int, Report, str], None]
+
+
+class Pool(Protocol):
+    """Where a batch's jobs run when not on the Grader's own zygotes (grader.ray_pool.RayPool).
+    `grade_many` calls `done` once per job, from any thread, and returns when every job is done;
+    a job that cannot run gets `unrunnable`'s report, never an exception."""
+
+    def grade_many(self, exercise_id: str, device: str, jobs: Sequence[Job], done: JobDone) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class Grader:
-    """Prepared exercises and warm zygotes, kept for re-use (batch, watch, service)."""
+    """Prepared exercises and warm zygotes, kept for re-use (batch, watch, service, notebook); with
+    `pool`, jobs run there instead, and no zygote starts here."""
 
     def __init__(self, jobs: int = 1, limits: Limits | None = None, cache: Path | None = None,
-                 sandbox: bool = False) -> None:
+                 sandbox: bool = False, pool: Pool | None = None) -> None:
         self.sandbox = sandbox  # run the zygotes under bubblewrap (grader.isolation.worker.bwrap_command)
-        self.zygotes = [Zygote(sandbox) for _ in range(max(1, jobs))]  # start now: they import torch while we do
+        self.pool = pool
+        # start now: they import torch while we do
+        self.zygotes = [] if pool else [Zygote(sandbox) for _ in range(max(1, jobs))]
         self.limits = limits
         self.cache = cache
         self._tmp = tempfile.TemporaryDirectory(prefix="forwardlab-")
         self._prepared: dict[tuple[str, str], Prepared] = {}
+        self._extracts = 0
         # what the learner's code must not read: prepared references and plans, the progress store
         self._hidden = [Path(self._tmp.name), *([cache] if cache else []), default_store_path().parent]
 
@@ -51,8 +86,10 @@ class Grader:
 
     def grade(self, prep: Prepared, file: Path, label: str, slot: int = 0) -> Report:
         """One submission's report, whatever happens: a file the grader will not read, a worker that
-        dies (the next attempt gets a fresh one), a result no check can judge. Never raises."""
+        dies (the next attempt gets a fresh one), a result no check can judge. Never raises: a batch
+        never stops for one submission."""
         start = time.perf_counter()
+        checks = [(c.id, c.category) for c in prep.checks]
         error: Exception | None = None
         for _attempt in range(2):
             try:
@@ -63,47 +100,85 @@ class Grader:
                 outcome = zygote.run(prep.plan_path, prep.limits, prep.device, file, warm=warm, hidden=self._hidden)
                 return judge(prep, label, outcome, time.perf_counter() - start)
             except SubmissionError as err:
-                return failed_report(prep, label, str(err))
+                return failed(prep.exercise.id, label, prep.device, checks, str(err))
             except Exception as err:  # noqa: BLE001 - reported in this submission's result
                 error = err
                 self.zygotes[slot].close()
-        return failed_report(prep, label, f"the grader could not run this submission ({type(error).__name__}: "
-                                          f"{error}); grade it again alone")
+        return unrunnable(prep.exercise.id, label, prep.device, checks, f"{type(error).__name__}: {error}")
 
     def check(self, exercise_id: str, files: Sequence[str | Path | None], *, device: str = "cpu",
               on_done: Callable[[Report], None] | None = None, store: ProgressStore | None = None) -> list[Report]:
         """The one grading path (CLI, batch, watch, service): resolve the files (None: the workspace's
-        file), prepare the exercise once, grade every file on the warm workers, record each report
-        in `store` when given. Reports come back in the order of `files`."""
+        file), read them (notebooks: the class's code), grade them and record each report in `store`
+        when given. Reports come back in the order of `files`."""
         paths = submission_paths(exercise_id, files)
-        reports = self._grade_many(self.prepared(exercise_id, resolve_device(device)), paths, on_done)
+        class_name = exercise_class_name(exercise_id)
+        return self.check_sources(exercise_id, [_source(path, label, class_name) for path, label in paths],
+                                  device=device, on_done=on_done, store=store)
+
+    def check_sources(self, exercise_id: str, sources: Sequence[Source], *, device: str = "cpu",
+                      on_done: Callable[[Report], None] | None = None,
+                      store: ProgressStore | None = None) -> list[Report]:
+        """Grade sources already read (`check`, or a notebook's kernel). In a batch, the same code
+        (grader.sources.same) runs once: each copy gets that report at its own lines, `same_as` naming
+        the file that ran."""
+        groups = same_groups(sources) if len(sources) > 1 else [[i] for i in range(len(sources))]
+        jobs = [self._job(sources[group[0]]) for group in groups]
+        results: list[Report | None] = [None] * len(sources)
+
+        def done(j: int, report: Report, loaded_from: str) -> None:
+            graded = sources[groups[j][0]]
+            for i in groups[j]:
+                copy = i != groups[j][0]
+                told = tell(report, graded, loaded_from, sources[i], same_lines(graded, sources[i]) if copy else None,
+                            same_as=graded.label if copy else None)
+                results[i] = told
+                if on_done:
+                    on_done(told)
+
+        try:
+            if self.pool is not None:
+                self.pool.grade_many(exercise_id, device, jobs, done)
+            else:
+                self._grade_many(self.prepared(exercise_id, resolve_device(device)), jobs, done)
+        finally:
+            for job, group in zip(jobs, groups, strict=True):
+                if sources[group[0]].extracted:
+                    shutil.rmtree(job.path.parent, ignore_errors=True)
+        reports = [r for r in results if r is not None]
         if store is not None:
             for report in reports:
                 store.record_check(report.to_dict())
         return reports
 
-    def _grade_many(self, prep: Prepared, files: list[tuple[Path, str]],
-                    on_done: Callable[[Report], None] | None = None) -> list[Report]:
-        """Grade files on all zygotes at once; reports come back in the order of `files`."""
-        slots = list(range(len(self.zygotes)))
-        results: list[Report | None] = [None] * len(files)
-        pending, lock = iter(range(len(files))), threading.Lock()
+    def _job(self, source: Source) -> Job:
+        """A .py runs where it is; a notebook's extracted code from a file of its own."""
+        if not source.extracted:
+            return Job(source.path, source.label, source.data)
+        self._extracts += 1
+        path = Path(self._tmp.name) / f"extract-{self._extracts}" / f"{source.path.stem or 'notebook'}.py"
+        path.parent.mkdir()
+        path.write_bytes(source.data)
+        return Job(path, source.label, source.data)
+
+    def _grade_many(self, prep: Prepared, jobs: Sequence[Job], done: JobDone) -> None:
+        """Grade jobs on all zygotes at once; one that cannot run fails alone (see grade)."""
+        pending, lock = iter(range(len(jobs))), threading.Lock()
 
         def work(slot: int) -> None:
             # each free worker takes the next file: one slow submission holds up only its own worker
             while (i := _next(pending, lock)) is not None:
-                report = self.grade(prep, *files[i], slot=slot)
-                results[i] = report
-                if on_done:
-                    on_done(report)
+                job = jobs[i]
+                done(i, self.grade(prep, job.path, job.label, slot=slot), str(job.path))
 
-        with ThreadPoolExecutor(len(slots)) as pool:
-            list(pool.map(work, slots))
-        return [r for r in results if r is not None]
+        with ThreadPoolExecutor(len(self.zygotes)) as pool:
+            list(pool.map(work, range(len(self.zygotes))))
 
     def close(self) -> None:
         for z in self.zygotes:
             z.close()
+        if self.pool is not None:
+            self.pool.close()
         self._tmp.cleanup()
 
     def __enter__(self) -> Grader:
@@ -113,11 +188,43 @@ class Grader:
         self.close()
 
 
-def failed_report(prep: Prepared, label: str, message: str) -> Report:
-    """A report whose first check fails with `message` and whose other checks were not graded."""
-    checks = [CheckResult(c.id, c.category, "skip", "not graded") for c in prep.checks]
-    checks[0] = CheckResult(checks[0].id, checks[0].category, "fail", message)
-    return Report(prep.exercise.id, label, "fail", prep.device, 0.0, checks)
+def exercise_class_name(exercise_id: str) -> str:
+    from grader.course import registry
+
+    return registry.load(exercise_id).class_name
+
+
+def _source(path: Path, label: str, class_name: str) -> Source:
+    """The submission as its learner could read it (grader.isolation.submission); one the grader will
+    not read is a source whose job fails saying why."""
+    try:
+        real, data = read_submission(path)
+    except SubmissionError as err:
+        return Source(path, label, b"", problem=str(err))
+    return load_source(real, label, class_name, data)
+
+
+def failed(exercise_id: str, label: str, device: str, checks: Sequence[tuple[str, str]], message: str) -> Report:
+    """A report whose first check fails with `message`, the others not graded."""
+    results = [CheckResult(cid, category, "skip", "not graded") for cid, category in checks]
+    results[0] = CheckResult(results[0].id, results[0].category, "fail", message)
+    return Report(exercise_id, label, "fail", device, 0.0, results)
+
+
+def unrunnable(exercise_id: str, label: str, device: str, checks: Sequence[tuple[str, str]], why: str) -> Report:
+    """The report of a submission the grader could not run: its first check fails saying why."""
+    return failed(exercise_id, label, device, checks, f"the grader could not run this submission ({why}); "
+                                                      "grade it again alone")
+
+
+def same_groups(sources: Sequence[Source]) -> list[list[int]]:
+    """Indices of `sources`, grouped by same code (grader.sources.same), in order of first file;
+    a file that cannot be compared is a group of its own."""
+    groups: dict[object, list[int]] = {}
+    for i, source in enumerate(sources):
+        key = fingerprint_text(source)
+        groups.setdefault(i if key is None else key, []).append(i)
+    return list(groups.values())
 
 
 def _next(items: Iterator[int], lock: threading.Lock) -> int | None:
@@ -149,12 +256,14 @@ def submission_paths(exercise_id: str, files: Iterable[str | Path | None]) -> li
 
 def grade_files(exercise_id: str, files: Sequence[str | Path | None], *, device: str = "cpu",
                 store: ProgressStore | None = None, jobs: int = 1, limits: Limits | None = None,
-                on_done: Callable[[Report], None] | None = None, sandbox: bool = False) -> list[Report]:
-    """`Grader.check` on workers started for this call alone. `sandbox`: under bubblewrap."""
+                on_done: Callable[[Report], None] | None = None, sandbox: bool = False,
+                pool: Pool | None = None) -> list[Report]:
+    """`Grader.check` on workers started for this call alone (or on `pool`, closed at the end).
+    `sandbox`: under bubblewrap."""
     paths = submission_paths(exercise_id, files)  # usage errors before any worker starts
-    if device != "cpu":  # likewise a missing GPU
+    if device != "cpu" and pool is None:  # likewise a missing GPU (a pool's workers find their own)
         device = resolve_device(device)
     # a batch prepares afresh: one submission must never be able to touch what the next is judged by
     cache = reference_cache() if len(paths) == 1 else None
-    with Grader(jobs=min(jobs, len(paths)), limits=limits, cache=cache, sandbox=sandbox) as grader:
+    with Grader(jobs=min(jobs, len(paths)), limits=limits, cache=cache, sandbox=sandbox, pool=pool) as grader:
         return grader.check(exercise_id, files, device=device, on_done=on_done, store=store)

@@ -51,6 +51,9 @@ def _clean_strings(obj: Any) -> None:
             setattr(obj, f.name, printable(value))
 
 
+# how a failing check names the known mistake the learner's output matches (grader.judging.checks)
+MISTAKE_PREFIX = "Most likely: "
+
 CATEGORIES = (
     "load", "api", "shape", "values", "batch", "grad", "purity",
     "hooks", "mode", "device", "dtype", "export", "time",
@@ -69,6 +72,13 @@ class CheckResult:
     def __post_init__(self) -> None:
         _clean_strings(self)
 
+    @property
+    def mistake(self) -> str | None:
+        """The named mistake this failure matched, if any (the rest of its "Most likely: " line)."""
+        if self.status != "fail" or MISTAKE_PREFIX not in self.message:
+            return None
+        return self.message.split(MISTAKE_PREFIX, 1)[1].splitlines()[0].strip() or None
+
     @classmethod
     def from_dict(cls, data: dict) -> CheckResult:
         return cls(**{k: data.get(k, "") for k in ("id", "category", "status", "message", "hint")},
@@ -84,6 +94,7 @@ class Report:
     duration_s: float = 0.0
     checks: list[CheckResult] = field(default_factory=list)
     output: str = ""  # the submission's captured stdout/stderr, truncated; not part of the JSON contract
+    same_as: str | None = None  # graded once for a group of identical submissions: the file that was run
 
     def __post_init__(self) -> None:
         _clean_strings(self)
@@ -103,6 +114,8 @@ class Report:
     def to_dict(self) -> dict:
         data = asdict(self)
         data.pop("output")
+        if self.same_as is None:  # only a copy of another submission says which
+            del data["same_as"]
         data["duration_s"] = round(self.duration_s, 3)
         for check in data["checks"]:  # only a check skipped for another's failure says which
             if check["blocked_by"] is None:
@@ -115,7 +128,7 @@ class Report:
             exercise=data["exercise"], file=data["file"], status=data["status"],
             device=data.get("device", "cpu"), duration_s=float(data.get("duration_s", 0.0)),
             checks=[CheckResult.from_dict(c) for c in data.get("checks", [])],
-            output=data.get("output", ""),
+            output=data.get("output", ""), same_as=data.get("same_as"),
         )
 
     @staticmethod

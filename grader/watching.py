@@ -1,4 +1,4 @@
-"""Watching one file for saves: the engine of `grader watch`, reusable by any UI (no torch here).
+"""Watching one file for saves: what `grader watch` and the TUI re-check on (no torch here).
 
 `FileWatcher(path, callback).start()` calls `callback(path)` from a background thread once per
 burst of saves: changes closer together than `debounce_s` are one save (editors write a file in

@@ -30,6 +30,7 @@ sections:
     myths:
       - id: myth-a
         belief: b
+        verdict: myth
         reality: r
         why_it_matters: w
   - id: bugs
@@ -125,7 +126,7 @@ def test_problem_format() -> None:
     # missing field: the line of the mapping that lacks it
     ("        reality: r\n", "", ":11: sections.0.myths.0.reality: missing required field"),
     # bug_line beyond the wrong code
-    ("        bug_line: 2\n", "        bug_line: 3\n", ":23: sections.1.pitfalls.0.bug_line: line 3 is outside"),
+    ("        bug_line: 2\n", "        bug_line: 3\n", ":24: sections.1.pitfalls.0.bug_line: line 3 is outside"),
     # slug ids
     ("id: demo\n", "id: Demo_1\n", ":2: id: String should match pattern"),
     # duplicate section ids
@@ -139,7 +140,8 @@ def test_lesson_rules(tmp_path: Path, old: str, new: str, expected: str) -> None
 
 
 def test_predict_answer_out_of_range(tmp_path: Path) -> None:
-    predict = ("    predict:\n      question: Which?\n      options: [a, b, c]\n"
+    predict = ("    predict:\n      question: Which?\n      options: [{text: a, explanation: x},"
+               " {text: b, explanation: y}, {text: c, explanation: z}]\n"
                "      answer: 3\n      explanation: because\n")
     lesson = LESSON.replace("    body: Hello.\n", "    body: Hello.\n" + predict)
     found = problems(tmp_path, valid(**{"lessons/demo.yaml": lesson}))
@@ -282,6 +284,8 @@ def test_check_content_output(tmp_path: Path) -> None:
     code, text = check_content(bad)
     assert code == 1
     assert text.splitlines() == [f"{bad}/quizzes/demo.yaml:4: lesson: unknown lesson 'ghost'",
+                                 f"{bad}/quizzes/demo.yaml:5: questions: a quiz needs at least 12 questions to "
+                                 "measure anything, found 1",
                                  "1 lessons, 1 quizzes (1 questions), 1 exercises"]
     assert check_content(tmp_path / "missing")[0] == 2
 
@@ -292,3 +296,101 @@ def test_schema_json_is_up_to_date() -> None:
     committed = json.loads((default_content_dir() / "schema.json").read_text(encoding="utf-8"))
     assert committed == json_schema(), "regenerate: python -c 'from grader.course.content import *; " \
                                        "write_json_schema(default_content_dir() / \"schema.json\")'"
+
+
+# --- authoring rules: what `grader content check` adds to loading -----------------------------
+
+def quiz_text(n: int = 12, *, key: object = None, quiz_id: str = "demo-quiz", lesson: str = "demo",
+              section: str = "demo#intro") -> str:
+    """A quiz of n single-answer questions with 3 options each; the right answer rotates over the
+    positions unless `key` (a function of the question number) places it."""
+    lines = [f"kind: quiz\nid: {quiz_id}\ntitle: Demo quiz\nlesson: {lesson}\nquestions:\n"]
+    for i in range(n):
+        right = key(i) if callable(key) else i % 3
+        lines.append(f"  - id: q{i}\n    prompt: Question {i}?\n    section: {section}\n    options:\n")
+        for j in range(3):
+            flag = ", correct: true" if j == right else ""
+            lines.append(f"      - {{text: 'option {j}'{flag}, explanation: 'why {j} of {i}'}}\n")
+    return "".join(lines)
+
+
+def check_lines(root: Path, files: dict[str, str]) -> list[str]:
+    code, text = check_content(write(root, files))
+    return text.splitlines()[:-1] if code else []
+
+
+def test_a_pack_that_follows_the_rules_passes(tmp_path: Path) -> None:
+    assert check_content(write(tmp_path, valid(**{"quizzes/demo.yaml": quiz_text()}))) == (
+        0, "1 lessons, 1 quizzes (12 questions), 1 exercises")
+
+
+def test_rule_quiz_size(tmp_path: Path) -> None:
+    assert check_lines(tmp_path, valid()) == [
+        f"{tmp_path}/quizzes/demo.yaml:5: questions: a quiz needs at least 12 questions to measure anything, found 1"]
+
+
+def test_rule_answer_positions_balanced(tmp_path: Path) -> None:
+    # 12 questions, right answer A in 8 of them: reported at the last one, on its option's line
+    found = check_lines(tmp_path, valid(**{"quizzes/demo.yaml": quiz_text(key=lambda i: 0 if i % 2 else i % 3)}))
+    assert found == [f"{tmp_path}/quizzes/demo.yaml:87: questions.11.options.0.correct: option A is the right "
+                     "answer of 8 of the 12 single-answer questions (67%); at most 35% may share a position: move "
+                     "some right answers to other positions"]
+
+
+def predict_lesson(answers: list[int]) -> str:
+    sections = "".join(
+        f"  - id: s{i}\n    title: S{i}\n    predict:\n      question: Q{i}?\n      options:\n"
+        + "".join(f"        - {{text: o{j}, explanation: e{j}}}\n" for j in range(3))
+        + f"      answer: {a}\n      explanation: because\n" for i, a in enumerate(answers))
+    return LESSON.replace("sections:\n", "sections:\n" + sections)
+
+
+def test_rule_prediction_answers_balanced(tmp_path: Path) -> None:
+    balanced = check_lines(tmp_path / "ok", valid(**{"lessons/demo.yaml": predict_lesson([0, 1, 2] * 4),
+                                                    "quizzes/demo.yaml": quiz_text()}))
+    assert balanced == []
+    found = check_lines(tmp_path / "bad", valid(**{"lessons/demo.yaml": predict_lesson([1] * 6 + [0, 2] * 2),
+                                                  "quizzes/demo.yaml": quiz_text()}))
+    assert len(found) == 1 and found[0].startswith(
+        f"{tmp_path}/bad/lessons/demo.yaml:65: sections.5.predict.answer: option B is the answer of 6 of the 10 "
+        "predictions (60%); at most 45%"), found
+
+
+def test_rule_balance_needs_a_sample(tmp_path: Path) -> None:
+    # nine predictions, all B: too few to call unbalanced
+    assert check_lines(tmp_path, valid(**{"lessons/demo.yaml": predict_lesson([1] * 9),
+                                          "quizzes/demo.yaml": quiz_text()})) == []
+
+
+def test_rule_code_width_names_the_line(tmp_path: Path) -> None:
+    wide = "x = " + "1 + " * 22 + "1"  # 93 characters
+    lesson = LESSON.replace("    body: Hello.\n", f"    body: Hello.\n    code:\n      - code: |\n          a = 1\n"
+                                                  f"          {wide}\n")
+    found = check_lines(tmp_path, valid(**{"lessons/demo.yaml": lesson, "quizzes/demo.yaml": quiz_text()}))
+    assert found == [f"{tmp_path}/lessons/demo.yaml:13: sections.0.code.0.code: code line 2 is 93 characters; "
+                     "at most 88 fit a terminal"]
+
+
+def test_rule_every_option_explains_itself(tmp_path: Path) -> None:
+    quiz = quiz_text().replace("explanation: 'why 2 of 4'", "explanation: 'Why 0 of 4'")
+    found = check_lines(tmp_path, valid(**{"quizzes/demo.yaml": quiz}))
+    assert found == [f"{tmp_path}/quizzes/demo.yaml:40: questions.4.options.2.explanation: the same explanation as "
+                     "option A: say why this option in particular is right or wrong"]
+
+
+def test_rules_apply_to_instructor_packs_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from grader.cli import main
+
+    pack = write(tmp_path, {"lessons/extra.yaml": LESSON.replace("id: demo", "id: extra-demo"),
+                            "quizzes/extra.yaml": QUIZ.replace("lesson: demo", "lesson: extra-demo")
+                            .replace("demo#intro", "extra-demo#intro")})
+    assert main(["content", "check", str(pack)]) == 1
+    out = capsys.readouterr().out
+    assert f"{pack}/quizzes/extra.yaml:5: questions: a quiz needs at least 12 questions" in out
+
+
+def test_myth_cards_say_myth_or_fact(tmp_path: Path) -> None:
+    found = problems(tmp_path, valid(**{"lessons/demo.yaml": LESSON.replace("        verdict: myth\n", "")}))
+    assert found[0] == f"{tmp_path}/lessons/demo.yaml:11: sections.0.myths.0.verdict: missing required field"
+    found = problems(tmp_path, valid(**{"lessons/demo.yaml": LESSON.replace("verdict: myth", "verdict: maybe")}))
+    assert found[0] == f"{tmp_path}/lessons/demo.yaml:13: sections.0.myths.0.verdict: Input should be 'myth' or 'fact'"

@@ -1,4 +1,4 @@
-"""The shipped content: it validates, covers every part of the seeds, and its code really runs."""
+"""The shipped content: it validates, covers every part of the seeds, teaches in depth, and its code really runs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from functools import lru_cache
 
 import pytest
 
-from grader.course.content import Course, load_course, load_exercise_meta
+from grader.course.content import Course, check_content, load_course, load_exercise_meta
+from grader.course.content.rules import MIN_QUESTIONS
 
 SEED_ROLES = ["overview", "why", "where", "mental-model", "build-up", "under-the-hood", "design", "myths",
               "expert-zone", "when-not", "production", "connections", "pitfalls", "takeaways"]
@@ -18,6 +19,13 @@ PIPELINE_SHAPES = [("64 x 1 x 28 x 28", "64 x 1 x 28 x 28"), ("64 x 1 x 28 x 28"
                    ("64 x 784", "64 x 128"), ("64 x 128", "64 x 128"), ("64 x 128", "64 x 10"),
                    ("64 x 10", "64 x 10")]
 TRAINING = [(1, 1.2, 0.55), (2, 0.8, 0.72), (3, 0.5, 0.83), (4, 0.35, 0.89), (5, 0.25, 0.92)]
+# The lessons written for Forward Lab itself (no seed page): each as deep as the seed lessons.
+DEEP_LESSONS = ["batching-and-shapes", "train-eval-modes", "hooks-and-call", "dynamic-control-flow",
+                "devices-and-dtypes", "static-graphs-export"]
+# exercise -> the lesson that teaches what it needs; the outline must list the exercise after it
+TAUGHT_BEFORE = {"exercise2": "model-pipeline", "exercise3": "batching-and-shapes", "exercise6": "hooks-and-call",
+                 "exercise7": "dynamic-control-flow", "exercise8": "train-eval-modes",
+                 "exercise12": "devices-and-dtypes", "exercise14": "static-graphs-export"}
 
 
 @lru_cache(maxsize=1)
@@ -29,12 +37,68 @@ def test_shipped_content_has_no_problems() -> None:
     assert [str(p) for p in course().problems] == []
 
 
+def test_content_check_passes_with_the_authoring_rules() -> None:
+    """`grader content check`: balance, width, explanations, quiz sizes all hold for the shipped content."""
+    code, text = check_content()
+    assert code == 0, text
+    assert text == course().summary()
+
+
 def test_counts() -> None:
     c = course()
     assert len(c.lessons) >= 9
-    assert c.question_count >= 60
+    assert c.question_count >= 150
+    assert all(len(quiz.questions) >= MIN_QUESTIONS for quiz in c.quizzes)
+    assert {quiz.lesson for quiz in c.quizzes} == {lesson.id for lesson in c.lessons}
     assert sorted(c.exercises) == sorted(f"exercise{i}" for i in range(1, 15))
     assert sum(len(s.snippets) for s in c.spotters) >= 6
+
+
+def body_words(lesson_id: str) -> int:
+    return sum(len(section.body.split()) for section in course().lesson(lesson_id).sections)
+
+
+@pytest.mark.parametrize("lesson_id", DEEP_LESSONS)
+def test_lesson_depth(lesson_id: str) -> None:
+    """As deep as the seed lessons: an overview, 600+ words, two checked examples, two predictions,
+    a pitfall with a runnable fix."""
+    lesson = course().lesson(lesson_id)
+    assert lesson.sections[0].role == "overview"
+    assert body_words(lesson_id) >= 600
+    checked = [b for s in lesson.sections for b in s.code if b.runnable and b.expect_output]
+    assert len(checked) >= 2
+    assert sum(s.predict is not None for s in lesson.sections) >= 2
+    assert any(p.runnable for s in lesson.sections for p in s.pitfalls)
+    assert lesson.sections[-1].role == "takeaways"
+
+
+def test_every_section_has_a_question() -> None:
+    asked = {q.section for quiz in course().quizzes for q in quiz.questions}
+    missing = [f"{lesson.id}#{section.id}" for lesson in course().lessons for section in lesson.sections
+               if f"{lesson.id}#{section.id}" not in asked]
+    assert missing == []
+
+
+def test_a_quarter_of_the_myth_cards_are_facts() -> None:
+    verdicts = [m.verdict for lesson in course().lessons for s in lesson.sections for m in s.myths]
+    assert verdicts.count("fact") >= len(verdicts) / 4
+    assert verdicts.count("myth") >= len(verdicts) / 4
+
+
+def test_every_runnable_example_checks_its_output() -> None:
+    unchecked = [f"{lesson.id}#{s.id}" for lesson in course().lessons for s in lesson.sections
+                 for b in s.code if b.runnable and b.expect_output is None]
+    assert unchecked == []
+
+
+@pytest.mark.parametrize("exercise_id", [f"exercise{i}" for i in range(1, 15)])
+def test_an_exercise_comes_after_what_it_needs(exercise_id: str) -> None:
+    """The outline lists an exercise under its first lesson: every lesson it draws on comes no later."""
+    order = {lesson.id: lesson.order for lesson in course().lessons}
+    refs = [ref.partition("#")[0] for ref in course().exercise(exercise_id).lessons]
+    assert max(order[r] for r in refs) == order[refs[0]], refs
+    if exercise_id in TAUGHT_BEFORE:
+        assert order[refs[0]] >= order[TAUGHT_BEFORE[exercise_id]]
 
 
 def seed_lesson(seed: str):
@@ -118,17 +182,18 @@ def test_exercise_meta(exercise_id: str) -> None:
 # ------------------------------------------------------------------ running the code
 
 RUNNER = textwrap.dedent("""
-    import contextlib, io, json, sys, time, traceback
+    import contextlib, io, json, sys, traceback
+    import torch
     results = []
     for code in json.load(sys.stdin):
-        out, start = io.StringIO(), time.perf_counter()
+        out = io.StringIO()
         try:
             with contextlib.redirect_stdout(out):
                 exec(compile(code, "<snippet>", "exec"), {"__name__": "__main__"})
             error = None
         except BaseException:
             error = traceback.format_exc(limit=3)
-        results.append({"out": out.getvalue(), "error": error, "seconds": time.perf_counter() - start})
+        results.append({"out": out.getvalue(), "error": error})
     print(json.dumps(results))
 """)
 
@@ -162,6 +227,5 @@ def run_all() -> dict[str, dict]:
 def test_runnable_snippet(name: str, code: str, expected: str | None) -> None:
     result = run_all()[name]
     assert result["error"] is None, result["error"]
-    assert result["seconds"] < 5, "runnable snippets must be quick"
     if expected is not None:
         assert result["out"].strip() == expected.strip()

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_content_loader import quiz_text
 from tui_support import BROKEN, EXERCISE, LESSON, QUIZ, fake_factory, run_async, write_content
 
 from grader.course.content import load_course
@@ -97,8 +98,11 @@ def test_content_check_command_exit_codes(tmp_path: Path) -> None:
     done = run()
     assert done.returncode == 1 and f"{path}:6: sectons: unknown key 'sectons'" in done.stdout
     path.unlink()
+    # the fixture's two-question quiz breaks an authoring rule; one of twelve questions does not
+    (tmp_path / "pack" / "quizzes" / "forward-quiz.yaml").write_text(
+        quiz_text(quiz_id="forward-quiz", lesson="forward-basics", section="forward-basics#overview"))
     done = run()
-    assert done.returncode == 0 and done.stdout.strip() == "1 lessons, 1 quizzes (2 questions), 1 exercises"
+    assert done.returncode == 0 and done.stdout.strip() == "1 lessons, 1 quizzes (12 questions), 1 exercises"
 
 
 @run_async

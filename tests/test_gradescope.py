@@ -16,6 +16,8 @@ import pytest
 import yaml
 from conftest import ROOT, SUBMISSIONS
 
+from grader.cli import main
+
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -87,6 +89,38 @@ def test_run_autograder_always_writes_results(bundle: Path, tmp_path: Path) -> N
 
     (root / "source" / "autograder.json").unlink()  # the autograder is broken
     assert run_autograder(root)["score"] == 0
+
+
+def test_a_pack_exercise_is_bundled_with_its_spec_and_graded(bundle: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A course pack's exercise: the bundle carries its spec, YAML and stub (no solution), setup.sh and
+    run_autograder put them on FORWARDLAB_CONTENT_PATH, and a correct submission scores full marks."""
+    pack = ROOT / "examples" / "packs" / "transformer"
+    with zipfile.ZipFile(bundle) as z:
+        wheel = next(n for n in z.namelist() if n.endswith(".whl"))
+        z.extract(wheel, tmp_path)
+    out = tmp_path / "pack.zip"
+    monkeypatch.setenv("FORWARDLAB_CONTENT_PATH", str(pack))
+    assert main(["gradescope", "build", "layernorm", "2", "-o", str(out), "--wheel", str(tmp_path / wheel)]) == 0
+    with zipfile.ZipFile(out) as z:
+        names, config = z.namelist(), json.loads(z.read("autograder.json"))
+        setup = z.read("setup.sh").decode()
+        assert z.read("packs/1-transformer/specs/layernorm.py") == (pack / "specs" / "layernorm.py").read_bytes()
+    assert {"packs/1-transformer/exercises/layernorm.yaml", "packs/1-transformer/exercises/layernorm.py"} <= set(names)
+    assert not [n for n in names if "solutions" in n or "causal_attention" in n]  # only what grading needs
+    assert config["packs"] == ["packs/1-transformer"] and [e["id"] for e in config["exercises"]] == ["layernorm",
+                                                                                                     "exercise2"]
+    assert "export FORWARDLAB_CONTENT_PATH=/autograder/source/packs/1-transformer" in setup
+    assert "chmod -R go-w /autograder/source/packs/1-transformer" in setup
+    assert subprocess.run(["bash", "-n"], input=setup, text=True).returncode == 0
+    monkeypatch.delenv("FORWARDLAB_CONTENT_PATH", raising=False)  # run_autograder alone must supply it
+    root = autograder_root(out, tmp_path)
+    shutil.copy(pack / "solutions" / "layernorm.py", root / "submission" / "layernorm.py")
+    results = run_autograder(root)
+    layernorm = [t for t in results["tests"] if t["name"].startswith("layernorm ")]
+    assert layernorm and all(t["status"] == "passed" for t in layernorm)
+    assert sum(t["score"] for t in layernorm) == config["exercises"][0]["max_score"]
+    assert "no file named exercise2.py" in results["output"]  # the other exercise: not submitted
 
 
 def test_classroom_workflow(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ def fill(store: ProgressStore) -> None:
     store.record_answer("quiz", "model-pipeline/q-one", "A", True)
     store.record_answer("quiz", "model-pipeline/q-two", "B", False)
     store.record_answer("predict", "model-pipeline#overview", "A", True)
+    store.record_answer("predict", "model-pipeline#overview", "B", False)  # a later answer: a retry
     store.record_check({"exercise": "exercise1", "file": "f.py", "status": "fail",
                         "checks": [{"status": "pass"}, {"status": "fail"}]})
     store.record_check({"exercise": "exercise1", "file": "f.py", "status": "pass",
@@ -41,11 +42,13 @@ def test_json_has_every_part_of_the_dashboard(store, capsys) -> None:
     exercise1 = next(e for e in data["exercises"] if e["id"] == "exercise1")
     assert exercise1 == {**exercise1, "status": "passed", "checks_run": 2, "best": "2/2"}
     assert data["quiz_accuracy"] == [{"day": date.today().isoformat(), "answered": 2, "right": 1, "accuracy": 0.5}]
-    assert data["answers"]["predict"] == {"answered": 1, "right": 1}
+    assert data["answers"]["predict"] == {"first_try": {"answered": 1, "right": 1},
+                                          "retries": {"answered": 1, "right": 0}}
     assert data["time_spent_s"] == {"total": 725.0, "exercise": 600.0, "lesson": 125.0}
     assert data["review"]["due_today"] == 1
     assert {"id", "title", "state", "sections_read", "sections"} <= set(data["lessons"][0])
-    assert {"answered", "right", "questions", "state"} <= set(data["quizzes"][0])
+    assert {"answered", "first_try_right", "retried", "fixed", "questions", "score", "state"} <= set(data["quizzes"][0])
+    assert data["score"] == 1 + 1 + 10  # first tries right (a quiz answer, a prediction) and one exercise
 
 
 def test_text_shows_the_same(store, capsys) -> None:

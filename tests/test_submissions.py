@@ -7,6 +7,7 @@ CATEGORY and its message must contain the fragment (case-insensitive). A correct
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,14 @@ from conftest import ROOT, SUBMISSIONS, expectation
 FILES = sorted(SUBMISSIONS.glob("exercise*/*.py"))
 
 
-@pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.stem}" for p in FILES])
+def by_exercise(paths: list[Path], exercise: Callable[[Path], str]) -> list:
+    """One param per file, grouped by exercise: under pytest-xdist (--dist loadgroup) one worker
+    grades a whole exercise in one batch (see the `grade` fixture) instead of two workers each."""
+    return [pytest.param(p, marks=pytest.mark.xdist_group(exercise(p))) for p in paths]
+
+
+@pytest.mark.parametrize("path", by_exercise(FILES, lambda p: p.parent.name),
+                         ids=[f"{p.parent.name}/{p.stem}" for p in FILES])
 def test_submission_verdict(grade, path: Path) -> None:
     status, category, fragment = expectation(path)
     report = grade(path.parent.name, path)
@@ -38,7 +46,7 @@ def _numbered(folder: Path) -> list[Path]:
 STUBS = _numbered(ROOT / "content" / "exercises")
 
 
-@pytest.mark.parametrize("stub", STUBS, ids=[p.stem for p in STUBS])
+@pytest.mark.parametrize("stub", by_exercise(STUBS, lambda p: p.stem), ids=[p.stem for p in STUBS])
 def test_shipped_stub_is_not_started(grade, stub: Path) -> None:
     """What a learner gets from `grader init` loads, builds, takes the reference's weights and is
     judged not-started (exit 1), never pass or a load failure."""
@@ -56,7 +64,7 @@ def test_every_exercise_ships_a_stub() -> None:
 SOLUTIONS = _numbered(ROOT / "content" / "solutions")
 
 
-@pytest.mark.parametrize("solution", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])
+@pytest.mark.parametrize("solution", by_exercise(SOLUTIONS, lambda p: p.stem), ids=[p.stem for p in SOLUTIONS])
 def test_shipped_solution_passes(grade, solution: Path) -> None:
     """The course pack's own solution of each exercise passes every check."""
     report = grade(solution.stem, solution)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from test_trace import DIGITS_BAD_VIEW, DIGITS_MIXED, DIGITS_MODULES, HEAD, write
 
 from grader.cli import main
+from grader.course.content import load_course
 from grader.errors import UsageError
 from grader.isolation.training import Settings
 from grader.modes.train import load_digits, train_file
@@ -55,6 +57,15 @@ def test_a_correct_digit_classifier_learns_in_five_epochs(tmp_path, zygote) -> N
     assert result["accuracy"] >= 0.85
     assert (result["train_size"], result["test_size"]) == (4000, 1000)
     assert all(r["observation"] for r in result["history"])
+    # the lesson quotes this run (default settings) as what a correct solution measures
+    assert lesson_table() == [(r["epoch"], round(r["loss"], 4), round(r["accuracy"], 3)) for r in result["history"]]
+
+
+def lesson_table() -> list[tuple[int, float, float]]:
+    """The measured rows `| epoch | loss | accuracy% |` of the model-pipeline lesson's training trace."""
+    _, section = load_course().section("model-pipeline#training-trace")
+    rows = re.findall(r"^\| (\d+) \| ([\d.]+) \| ([\d.]+)% \|$", section.body, re.M)
+    return [(int(e), float(loss), round(float(acc) / 100, 3)) for e, loss, acc in rows]
 
 
 def test_training_is_deterministic_under_a_seed(tmp_path, zygote) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from tui_support import fake_factory, make_report, run_async, write_content
 from textual.widgets import Markdown, Static
 
-from grader.course.outline import lesson_position
+from grader.course.outline import build_outline, lesson_position
 from grader.course.progress import ProgressStore
 from tui.app import ForwardLabApp
 from tui.screens.exercise_screen import ExerciseScreen
@@ -19,6 +20,7 @@ from tui.screens.home_screen import HomeScreen
 from tui.screens.lesson_screen import LessonScreen
 from tui.screens.quiz_screen import QuizScreen
 from tui.widgets.check_row import CheckRow
+from tui.widgets.commit_card import CommitCard
 from tui.widgets.course_outline import CourseOutline
 from tui.widgets.myth_card import MythCard
 from tui.widgets.predict_card import PredictCard
@@ -28,7 +30,18 @@ SIZE = (120, 40)
 
 def make_app(store: ProgressStore, content: Path, *reports) -> tuple[ForwardLabApp, object]:
     client, factory = fake_factory(store, *reports)
-    return ForwardLabApp(store, content_dirs=[content], grading_client=factory), client
+    return ForwardLabApp(store, content_dirs=[content], grading_client=factory, rng=random.Random(7)), client
+
+
+def keys(card: CommitCard, *indices: int) -> list[str]:
+    """The keys that pick the content's options `indices` on `card`, in whatever order it shows them."""
+    return [card.letter(i).lower() for i in indices]
+
+
+async def answer(pilot, *indices: int) -> None:
+    """Pick the content's options `indices` on the open question and commit."""
+    await pilot.press(*keys(pilot.app.screen.query_one(CommitCard), *indices), "enter")
+    await pilot.pause()
 
 
 async def settle(app: ForwardLabApp, pilot) -> None:
@@ -70,11 +83,13 @@ async def test_lesson_prediction_blocks_the_section_until_committed(workspace: P
         await pilot.press("n")  # blocked: the prediction is still open
         await pilot.pause()
         assert app.screen.current == 1
-        await pilot.press("a", "enter")
-        await pilot.pause()
+        card = app.screen.query_one(PredictCard)
+        await answer(pilot, 0)
         assert rest.display
-        assert app.screen.query_one(PredictCard).has_class("-right")
-        assert store.answers("predict")[-1][1:4] == ("forward-basics#bias", "A", True)
+        assert card.has_class("-right")
+        recorded = store.answers("predict")[-1]
+        assert recorded[1:4] == ("forward-basics#bias", "A", True)  # content letters, whatever was shown
+        assert recorded.shown == ",".join(map(str, card.order))
         assert lesson_position(store, "forward-basics") == (1, 1)
         await pilot.press("n")
         await pilot.pause()
@@ -88,7 +103,8 @@ async def test_lesson_prediction_blocks_the_section_until_committed(workspace: P
         await pilot.press("p")
         await pilot.pause()
         assert app.screen.query_one("#section-rest").display
-        assert app.screen.query_one(PredictCard).committed
+        again = app.screen.query_one(PredictCard)
+        assert again.committed and again.order == card.order  # shown as it was answered
 
 
 @run_async
@@ -114,28 +130,79 @@ async def test_quiz_feedback_score_and_retry(workspace: Path, store: ProgressSto
     async with app.run_test(size=SIZE) as pilot:
         app.open_item("quiz", "forward-quiz")
         await pilot.pause()
-        await pilot.press("2", "enter")  # wrong
-        await pilot.pause()
+        card = app.screen.query_one(CommitCard)
+        await answer(pilot, 1)  # wrong
         feedback = markdown_text(app.screen.query_one(".card-feedback", Markdown))
-        assert "You chose B" in feedback and "Right answer A" in feedback
+        # every option explained, picked or not, under the letter it was shown with
+        assert f"**{card.letter(1)}** (wrong, your pick): The optimizer does that." in feedback
+        assert f"**{card.letter(0)}** (right): That is its job." in feedback
         await pilot.press("enter")
         await pilot.pause()
-        await pilot.press("a", "enter")  # multiple answers: one toggle is not enough...
-        await pilot.pause()
+        await answer(pilot, 0)  # multiple answers: one toggle is not enough...
         assert not app.screen.results.get("linear-parts")
         await pilot.press("enter")
         await pilot.pause()
         summary = markdown_text(app.screen.query_one("#quiz-summary", Markdown))
-        assert "Score: 0 / 2" in summary
+        assert "# First try: 0 / 2" in summary
+        assert "Computes the output" not in summary and "A weight matrix" not in summary  # no answers to copy
         assert [a[1:4] for a in store.answers("quiz")] == [
             ("forward-quiz/main-job", "B", False), ("forward-quiz/linear-parts", "A", False)]
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, QuizScreen) and len(app.screen.questions) == 2
-        await pilot.press("a", "enter", "enter", "a", "b", "enter", "enter")
+        await answer(pilot, 0)
+        await pilot.press("enter")
         await pilot.pause()
-        assert "Score: 2 / 2" in markdown_text(app.screen.query_one("#quiz-summary", Markdown))
+        await answer(pilot, 0, 1)
+        await pilot.press("enter")
+        await pilot.pause()
+        summary = markdown_text(app.screen.query_one("#quiz-summary", Markdown))
+        assert "# Retry: 2 / 2 right this time" in summary
+        assert "Your first try at this quiz: **0 / 2** · fixed on retry: **2 of 2**" in summary
         assert not app.screen.check_action("retry", ())
+        quiz = next(item for item in build_outline(app.course, store) if item.kind == "quiz")
+        assert quiz.detail == "first try 0/2 · 2 of 2 fixed on retry"
+
+
+@run_async
+async def test_enter_alone_answers_nothing(workspace: Path, store: ProgressStore, content_dir: Path) -> None:
+    """A learner who only presses Enter scores nothing and is told how to choose."""
+    app, _ = make_app(store, content_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_item("quiz", "forward-quiz")
+        await pilot.pause()
+        await pilot.press("enter", "enter", "down", "enter")  # the highlighted option is not a choice
+        await pilot.pause()
+        assert store.answers() == [] and app.screen.results == {} and app.screen.index == 0
+        assert not app.screen.query_one(CommitCard).committed
+        assert any("Nothing chosen yet" in str(n.message) for n in app._notifications)
+        app.screen.dismiss()
+        await pilot.pause()
+        app.open_item("lesson", "forward-basics")
+        await pilot.pause()
+        await pilot.press("n", "enter", "enter")  # the prediction, Enter only
+        await pilot.pause()
+        assert store.answers() == [] and not app.screen.query_one(PredictCard).committed
+
+
+@run_async
+async def test_options_are_shuffled_per_attempt(workspace: Path, store: ProgressStore, content_dir: Path) -> None:
+    """Each attempt shows its own order; the order is recorded with the answer, in content letters."""
+    app, _ = make_app(store, content_dir)
+    orders = set()
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(8):
+            app.open_item("quiz", "forward-quiz")
+            await pilot.pause()
+            card = app.screen.query_one(CommitCard)
+            orders.add(tuple(card.order))
+            await answer(pilot, 0)
+            app.screen.dismiss()
+            await pilot.pause()
+    assert orders == {(0, 1), (1, 0)}  # both orders came up
+    answers = store.answers("quiz")
+    assert {a.answer for a in answers} == {"A"} and all(a.correct for a in answers)
+    assert {a.shown for a in answers} == {"0,1", "1,0"}
 
 
 @run_async
@@ -275,9 +342,13 @@ async def test_main_flow_lesson_quiz_exercise(workspace: Path, store: ProgressSt
         assert isinstance(app.screen, HomeScreen)
         await pilot.press("n")  # up next: the quiz
         await pilot.pause()
-        await pilot.press("1", "enter", "enter", "a", "b", "enter", "enter")
+        await answer(pilot, 0)
+        await pilot.press("enter")
         await pilot.pause()
-        assert "Score: 2 / 2" in markdown_text(app.screen.query_one("#quiz-summary", Markdown))
+        await answer(pilot, 0, 1)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "# First try: 2 / 2" in markdown_text(app.screen.query_one("#quiz-summary", Markdown))
         await pilot.press("escape", "n")  # up next: the exercise
         await settle(app, pilot)
         await pilot.press("c")

@@ -6,6 +6,7 @@ traces a real file through the real worker, end to end.
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 import textwrap
@@ -106,7 +107,7 @@ def modes_content(content_dir: Path) -> Path:
 
 def make_app(store: ProgressStore, content: Path) -> tuple[ForwardLabApp, ModesClient]:
     client = ModesClient(store.path)
-    return ForwardLabApp(store, content_dirs=[content], grading_client=lambda: client), client
+    return ForwardLabApp(store, content_dirs=[content], grading_client=lambda: client, rng=random.Random(3)), client
 
 
 async def settle(app: ForwardLabApp, pilot) -> None:
@@ -216,7 +217,7 @@ async def test_review_reasks_due_items_and_reschedules_them(workspace, store, mo
         await pilot.press("escape", "s")  # back, then skip it: it stays due
         await pilot.pause()
         assert isinstance(screen.card, QuestionView)
-        await pilot.press("a", "enter")  # right
+        await pilot.press(screen.card.letter(0).lower(), "enter")  # right, wherever it is shown
         await pilot.pause()
         assert store.review_items()["quiz:forward-quiz/main-job"][0] == 2  # moved to the next box
         await pilot.press("enter")
@@ -250,10 +251,16 @@ async def test_progress_dashboard_shows_the_standing(workspace, store, modes_con
         summary = str(screen.query_one("#dashboard-summary").render())
         assert "1/1 exercises passed" in summary and "1 min spent" in summary
         quizzes = screen.query_one("#quizzes-table", DataTable)
-        assert [str(c) for c in quizzes.get_row_at(0)] == ["Forward pass check", "1/2", "done"]
+        assert [str(c) for c in quizzes.get_row_at(0)] == ["Forward pass check", "first try 1/2", "done"]
         exercises = screen.query_one("#exercises-table", DataTable)
         assert str(exercises.get_row_at(0)[-1]) == "passed"
         assert screen.data["quiz_accuracy"][0]["accuracy"] == 0.5
+        store.record_answer("quiz", "forward-quiz/linear-parts", "A,B", True)  # a retry: counted apart
+        await pilot.press("r")
+        await pilot.pause()
+        assert [str(c) for c in quizzes.get_row_at(0)][1] == "first try 1/2 · 1 of 1 fixed on retry"
+        assert screen.data["quiz_accuracy"][0]["accuracy"] == 0.5  # first tries only
+        assert "1 fixed on retry" in str(screen.query_one("#dashboard-summary").render())
 
 
 @run_async

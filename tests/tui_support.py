@@ -36,7 +36,9 @@ sections:
     role: build-up
     predict:
       question: Does a linear layer add a bias after multiplying by the weights?
-      options: ["Yes, it adds a bias", "No, it only multiplies"]
+      options:
+        - {text: "Yes, it adds a bias", explanation: "Right: weights times input, plus the bias."}
+        - {text: "No, it only multiplies", explanation: "Without a bias a zero input could only give zero."}
       answer: 0
       explanation: nn.Linear computes x @ W.T + b.
     body: |
@@ -48,6 +50,7 @@ sections:
     myths:
       - id: call-forward
         belief: You should call model.forward(x) directly.
+        verdict: myth
         reality: Call model(x); `__call__` runs hooks around forward.
         why_it_matters: Hooks and other machinery are skipped otherwise.
 """

@@ -6,6 +6,7 @@ the only place torch is loaded, and only when the learner first opens an exercis
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
@@ -64,9 +65,12 @@ class ForwardLabApp(App[None]):
         content_dirs: Sequence[Path] | None = None,
         grading_client: Callable[[], GradingClient] | None = None,
         exit_after_first_paint: bool = False,
+        rng: random.Random | None = None,
     ) -> None:
         super().__init__()
         self.store = store
+        # Shuffles answer options on every attempt; tests pass a seeded one.
+        self.rng = rng or random.Random()
         self.course = load_course(list(content_dirs) if content_dirs is not None else None)
         self._client_factory = grading_client or partial(_real_client, store.path)
         self._client: GradingClient | None = None

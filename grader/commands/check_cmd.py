@@ -1,4 +1,5 @@
-"""`grader check EXERCISE [FILE ...]`: grade one submission, or a batch with --jobs."""
+"""`grader check EXERCISE [FILE ...]`: grade one submission (a .py file or a notebook), or a batch,
+on the local warm pool or on Ray actors (--backend ray)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,25 @@ import sys
 from pathlib import Path
 
 from grader.commands.common import add_exercise
+from grader.errors import UsageError
 
-FORMATS = ("text", "json", "junit", "gradescope", "exercism", "csv")
+FORMATS = ("text", "json", "junit", "gradescope", "exercism", "csv", "summary")
+BACKENDS = ("local", "ray")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="grade your forward() (or a batch of submissions)",
-                       description="Grade FILE (default: the workspace's exercises/EXERCISE.py). "
-                                   "Several FILEs are graded as a batch; --json prints a list then.")
+                       description="Grade FILE (default: the workspace's exercises/EXERCISE.py). A FILE.ipynb "
+                                   "notebook is graded by the code cells that define the exercise's class and what "
+                                   "it needs (magics, shell escapes, plots and experiments do not run). Several FILEs "
+                                   "are graded as a batch (--json prints a list then), identical submissions once "
+                                   "(each file still gets its report, naming the file that ran: same_as).")
     add_exercise(p)
-    p.add_argument("files", nargs="*", metavar="FILE", help="submission file(s)")
+    p.add_argument("files", nargs="*", metavar="FILE", help="submission file(s): .py or .ipynb")
     p.add_argument("--json", action="store_true", help="same as --format json")
-    p.add_argument("--format", choices=FORMATS, default=None, help="output format (default: text)")
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="output format (default: text); summary: a batch at a glance (pass rate, most common "
+                        "failing checks and named mistakes with example files, identical submissions)")
     p.add_argument("--output", "-o", metavar="PATH", help="write the report to PATH instead of stdout")
     p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu", help="device to run on (default: cpu)")
     p.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
@@ -30,6 +38,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-output", type=_positive, metavar="BYTES", help="how much a submission may print")
     p.add_argument("--sandbox", action="store_true",
                    help="run submissions under bubblewrap: no network, read-only files (Linux, needs bwrap)")
+    p.add_argument("--backend", choices=BACKENDS, default="local",
+                   help="where the batch runs: local, this machine's warm workers (default); ray, the same workers "
+                        "as Ray actors (needs pip install 'forwardlab[ray]'); --jobs is then the number of actors "
+                        "(default: the cluster's CPUs)")
+    p.add_argument("--address", metavar="ADDR",
+                   help="with --backend ray: the Ray cluster to join (e.g. ray://head:10001, or auto on a cluster "
+                        "node); default: start a local Ray instance")
+    p.add_argument("--gpus-per-actor", type=_positive_float, metavar="F",
+                   help="with --backend ray and --device cuda|auto: the share of a GPU each actor takes (Ray's "
+                        "num_gpus; default 0.25)")
     p.set_defaults(run=run)
 
 
@@ -84,7 +102,11 @@ def run(args: argparse.Namespace) -> int:
         from grader.isolation.worker import find_bwrap
 
         find_bwrap()  # not installed: a usage error, before anything starts
+    if args.backend != "ray" and (args.address or args.gpus_per_actor):
+        raise UsageError(f"{'--address' if args.address else '--gpus-per-actor'} is for --backend ray; "
+                         "add --backend ray or leave it out")
     many = len(files) > 1
+    pool = _ray_pool(args, exercise_id) if args.backend == "ray" else None
     jobs = args.jobs or (min(os.cpu_count() or 1, len(files)) if many else 1)
     progress = BatchProgress(len(files)) if many else None
     store = None
@@ -95,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         reports = grade_files(exercise_id, files, device=args.device, store=store, jobs=jobs,
                               limits=_limits(args, exercise_id), on_done=progress.advance if progress else None,
-                              sandbox=args.sandbox)
+                              sandbox=args.sandbox, pool=pool)
     finally:
         if progress:
             progress.close()
@@ -103,7 +125,20 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(r.status == "pass" for r in reports) else 1
 
 
+def _ray_pool(args: argparse.Namespace, exercise_id: str):
+    from grader.ray_pool import RayPool, require_ray
+
+    require_ray()  # not installed: one usage line, before anything starts
+    return RayPool(args.address, args.jobs, args.gpus_per_actor, _limits(args, exercise_id), args.sandbox)
+
+
 def _emit(reports, fmt: str, many: bool, output: str | None) -> None:
+    if fmt == "summary":
+        from grader.output.formats import exercise_points
+        from grader.output.summary import to_summary
+
+        _write(to_summary(reports, exercise_points(reports[0].exercise)), output)
+        return
     if fmt == "text":
         from rich.console import Console
 
@@ -118,7 +153,10 @@ def _emit(reports, fmt: str, many: bool, output: str | None) -> None:
         return
     from grader.output.formats import exercise_points, render
 
-    text = render(reports, fmt, many, exercise_points(reports[0].exercise))
+    _write(render(reports, fmt, many, exercise_points(reports[0].exercise)), output)
+
+
+def _write(text: str, output: str | None) -> None:
     if output:
         Path(output).write_text(text + "\n")
     else:

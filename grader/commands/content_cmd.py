@@ -24,14 +24,18 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from grader.course.content import check_content
+    from grader.course.registry import pack_problems, problems
     from grader.errors import UsageError
 
     directory = Path(args.directory) if args.directory else None
     if directory is not None and not directory.is_dir():
         raise UsageError(f"no such folder: {directory}")
     code, text = check_content(directory)
+    files = pack_problems(directory) if directory is not None else problems()
+    if files:  # the exercises' Python files: misnamed specs, missing YAML or stubs
+        text = "\n".join(files) + "\n" + text
     print(text)
-    return code
+    return max(code, 1) if files else code
 
 
 def run_schema(args: argparse.Namespace) -> int:

@@ -43,7 +43,8 @@ def progress_view(data: dict):
     head = Text.assemble(
         ("Forward Lab progress  ", "bold"), f"{data['items_done']}/{data['items_total']} items done · ",
         (f"{data['exercises_passed']}/{data['exercises_total']}", "bold"), " exercises passed · ",
-        f"{duration(data['time_spent_s']['total'])} spent · {data['streak_days']}-day streak · {data['score']} points",
+        f"{duration(data['time_spent_s']['total'])} spent · {data['streak_days']}-day streak · "
+        f"{data['score']} first-try points · {data['fixed_on_retry']} fixed on retry",
     )
     next_due = f" (next on {review['next_due']})" if review["next_due"] else ""
     due = Text.assemble(("Review: ", "bold"),
@@ -53,14 +54,14 @@ def progress_view(data: dict):
     parts: list[RenderableType] = [head, due]
     parts.append(_table("Lessons", ("lesson", "sections read", "status"),
                         [(r["title"], f"{r['sections_read']}/{r['sections']}", r["state"]) for r in data["lessons"]]))
-    parts.append(_table("Quizzes", ("quiz", "right", "status"),
-                        [(r["title"], _quiz_score(r), r["state"]) for r in data["quizzes"]]))
+    parts.append(_table("Quizzes", ("quiz", "score", "status"),
+                        [(r["title"], r["score"], r["state"]) for r in data["quizzes"]]))
     parts.append(_table("Exercises", ("exercise", "best check", "checks run", "status"),
                         [(f"{r['id']}: {r['title']}", r["best"] or "—", str(r["checks_run"]), r["status"])
                          for r in data["exercises"]]))
     if data["quiz_accuracy"]:
-        table = Table("day", "answered", "right", "accuracy", "", title="Quiz accuracy over time", title_justify="left",
-                      header_style="bold")
+        table = Table("day", "answered", "right", "accuracy", "", title="Quiz accuracy over time (first tries)",
+                      title_justify="left", header_style="bold")
         for day in data["quiz_accuracy"]:
             table.add_row(day["day"], str(day["answered"]), str(day["right"]), f"{day['accuracy']:.0%}",
                           Text("█" * round(day["accuracy"] * 20), style="cyan"))
@@ -69,13 +70,6 @@ def progress_view(data: dict):
     if spent:
         parts.append(Text("Time spent: " + " · ".join(f"{k} {duration(v)}" for k, v in spent.items()), style="dim"))
     return Group(*parts)
-
-
-def _quiz_score(row: dict) -> str:
-    if not row["answered"]:
-        return f"— of {row['questions']}"
-    partial = f" ({row['answered']} answered)" if row["answered"] < row["questions"] else ""
-    return f"{row['right']}/{row['questions']}{partial}"
 
 
 def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]):

@@ -1,4 +1,4 @@
-"""`grader serve`: the warm grading worker behind the TUI and `grader watch` (JSON lines on stdin/stdout)."""
+"""`grader serve`: the warm grading worker behind the TUI (JSON lines on stdin/stdout, see grader.service)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Check FILE (default: the workspace's exercises/EXERCISE.py) now and again on "
                                    "every save, with the first failure on top. Ctrl-C stops.")
     add_exercise(p)
-    p.add_argument("file", nargs="?", metavar="FILE", help="the file to watch")
+    p.add_argument("file", nargs="?", metavar="FILE",
+                   help="the file to watch: .py, or a notebook (.ipynb) graded by its class's cells on every save")
     p.add_argument("--poll", action="store_true",
                    help="poll the file instead of waiting for file events (network or WSL mounts; "
                         "also FORWARDLAB_WATCH_POLL=1)")

@@ -11,9 +11,11 @@ from collections import defaultdict
 from datetime import date
 
 from grader.course import review
+from grader.course.attempts import histories, score
 from grader.course.content import Course
-from grader.course.outline import build_outline, latest_answers, lesson_position, quiz_item, standing
-from grader.course.progress import ProgressStore
+from grader.course.outline import build_outline, lesson_position, quiz_item, standing
+from grader.course.progress import Answer, ProgressStore
+from grader.course.registry import order
 
 
 def summary(course: Course, store: ProgressStore, today: date | None = None) -> dict:
@@ -23,7 +25,7 @@ def summary(course: Course, store: ProgressStore, today: date | None = None) -> 
     outline = build_outline(course, store)
     state = {(item.kind, item.id): item.state for item in outline}
     overall = standing(outline, store, today)
-    answers = latest_answers(store, "quiz")
+    history = histories(store.answers("quiz"))
     lessons = [{"id": lesson.id, "title": lesson.title, "state": state[("lesson", lesson.id)],
                 "sections_read": (lesson_position(store, lesson.id)[1] + 1
                                   if store.position(f"lesson:{lesson.id}") else 0),
@@ -31,14 +33,16 @@ def summary(course: Course, store: ProgressStore, today: date | None = None) -> 
     quizzes = []
     order = {lesson.id: i for i, lesson in enumerate(course.lessons)}
     for quiz in sorted(course.quizzes, key=lambda q: (order.get(q.lesson, len(order)), q.id)):
-        results = [answers[quiz_item(quiz, q.id)][1] for q in quiz.questions if quiz_item(quiz, q.id) in answers]
+        result = score([quiz_item(quiz, q.id) for q in quiz.questions], history)
         quizzes.append({"id": quiz.id, "title": quiz.title, "state": state.get(("quiz", quiz.id), "new"),
-                        "answered": len(results), "right": sum(results), "questions": len(quiz.questions)})
+                        "questions": result.questions, "answered": result.answered,
+                        "first_try_right": result.first_right, "retried": result.retried, "fixed": result.fixed,
+                        "score": result.text()})
     exercises = _exercises(course, store)
     outlook = review.outlook(store, today)
     return {
         "items_done": overall.done, "items_total": overall.total, "streak_days": overall.streak_days,
-        "score": overall.score,
+        "score": overall.score, "fixed_on_retry": overall.fixed,
         "exercises_passed": sum(e["status"] == "passed" for e in exercises), "exercises_total": len(exercises),
         "time_spent_s": _time_spent(store),
         "review": {"due_today": len(outlook.due), "waiting": outlook.waiting, "retired": outlook.retired,
@@ -54,7 +58,7 @@ def _exercises(course: Course, store: ProgressStore) -> list[dict]:
     for record in store.check_history():
         history[record.exercise].append(record)
     rows = []
-    for meta in sorted(course.exercises.values(), key=lambda e: int(e.id.removeprefix("exercise"))):
+    for meta in sorted(course.exercises.values(), key=lambda e: order(e.id)):
         checks = history[meta.id]
         best = max(checks, key=lambda r: (r.passed, r.at), default=None)
         rows.append({"id": meta.id, "title": meta.title, "status": store.exercise_status(meta.id),
@@ -71,19 +75,28 @@ def _time_spent(store: ProgressStore) -> dict[str, float]:
 
 
 def _accuracy_by_day(store: ProgressStore, kind: str) -> list[dict]:
-    """Every answer of `kind` (retries included), grouped by day: how accuracy develops over time."""
+    """First tries of `kind`, grouped by the day they were given: how accuracy develops over time.
+    Retries are left out: a question answered until it is right would make any day look perfect."""
     days: dict[date, list[bool]] = defaultdict(list)
-    for _, _, _, correct, at in store.answers(kind):
-        days[date.fromtimestamp(at)].append(correct)
+    for answer in _first_tries(store.answers(kind)):
+        days[date.fromtimestamp(answer.at)].append(answer.correct)
     return [{"day": day.isoformat(), "answered": len(results), "right": sum(results),
              "accuracy": round(sum(results) / len(results), 3)} for day, results in sorted(days.items())]
 
 
-def _answer_counts(store: ProgressStore) -> dict[str, dict[str, int]]:
-    """Per kind (quiz, predict, myth, spotter): answers given and how many were right."""
-    counts: dict[str, dict[str, int]] = {}
-    for kind, _, _, correct, _ in store.answers():
-        entry = counts.setdefault(kind, {"answered": 0, "right": 0})
-        entry["answered"] += 1
-        entry["right"] += int(correct)
+def _first_tries(answers: list[Answer]) -> list[Answer]:
+    return [h.first for h in histories(answers).values()]
+
+
+def _answer_counts(store: ProgressStore) -> dict[str, dict[str, dict[str, int]]]:
+    """Per kind (quiz, predict, myth, spotter): first tries and retries, each given and right."""
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    by_kind: dict[str, list[Answer]] = defaultdict(list)
+    for answer in store.answers():
+        by_kind[answer.kind].append(answer)
+    for kind, answers in by_kind.items():
+        first = {id(a) for a in _first_tries(answers)}
+        counts[kind] = {part: {"answered": len(group), "right": sum(a.correct for a in group)}
+                        for part, group in (("first_try", [a for a in answers if id(a) in first]),
+                                            ("retries", [a for a in answers if id(a) not in first]))}
     return counts

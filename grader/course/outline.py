@@ -7,19 +7,21 @@ here writes except `save_lesson_position`, which owns the format of a lesson's r
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from grader.course.attempts import History, histories, score
 from grader.course.content import Course, Lesson, Quiz
-from grader.course.progress import ProgressStore
+from grader.course.progress import Answer, ProgressStore
+from grader.course.registry import number, order
 
 Kind = Literal["lesson", "quiz", "exercise"]
 State = Literal["new", "started", "done", "failed"]
 
-# Points: one per right answer (latest answer per item), EXERCISE_POINTS per exercise passed.
+# Points: one per answer right at the first try, EXERCISE_POINTS per exercise passed. Retries earn
+# none: they are counted apart, as answers fixed (grader.course.attempts).
 EXERCISE_POINTS = 10
 
 
@@ -38,7 +40,8 @@ class Standing:
     done: int
     total: int
     streak_days: int
-    score: int
+    score: int  # points: first tries right, exercises passed
+    fixed: int  # answers missed at the first try and right at the latest retry
 
 
 def quiz_item(quiz: Quiz, question_id: str) -> str:
@@ -46,9 +49,9 @@ def quiz_item(quiz: Quiz, question_id: str) -> str:
     return f"{quiz.id}/{question_id}"
 
 
-def latest_answers(store: ProgressStore, kind: str) -> dict[str, tuple[str, bool]]:
-    """item -> (answer, correct) of the newest answer to each item of `kind`."""
-    return {item: (answer, correct) for _, item, answer, correct, _ in store.answers(kind)}
+def latest_answers(store: ProgressStore, kind: str) -> dict[str, Answer]:
+    """item -> the newest answer to each item of `kind`."""
+    return {answer.item: answer for answer in store.answers(kind)}
 
 
 def lesson_position(store: ProgressStore, lesson_id: str) -> tuple[int, int]:
@@ -76,12 +79,10 @@ def _lesson_item(store: ProgressStore, lesson: Lesson) -> OutlineItem:
     return OutlineItem("lesson", lesson.id, lesson.title, state, detail, 0)
 
 
-def _quiz_item(quiz: Quiz, answers: dict[str, tuple[str, bool]]) -> OutlineItem:
-    results = [answers[quiz_item(quiz, q.id)][1] for q in quiz.questions if quiz_item(quiz, q.id) in answers]
-    total = len(quiz.questions)
-    state: State = "done" if len(results) == total else "started" if results else "new"
-    detail = f"{sum(results)}/{total} right" if results else f"{total} questions"
-    return OutlineItem("quiz", quiz.id, quiz.title, state, detail, 1)
+def _quiz_item(quiz: Quiz, history: dict[str, History]) -> OutlineItem:
+    result = score([quiz_item(quiz, q.id) for q in quiz.questions], history)
+    state: State = "done" if result.answered == result.questions else "started" if result.answered else "new"
+    return OutlineItem("quiz", quiz.id, quiz.title, state, result.text(), 1)
 
 
 EXERCISE_STATES: dict[str, tuple[State, str]] = {
@@ -92,15 +93,10 @@ EXERCISE_STATES: dict[str, tuple[State, str]] = {
 }
 
 
-def _exercise_number(exercise_id: str) -> int:
-    match = re.search(r"\d+", exercise_id)
-    return int(match.group()) if match else 0
-
-
 def build_outline(course: Course, store: ProgressStore) -> list[OutlineItem]:
     """Each lesson in order, followed by its quizzes and the exercises that practise it first."""
-    answers = latest_answers(store, "quiz")
-    exercises = sorted(course.exercises.values(), key=lambda e: _exercise_number(e.id))
+    history = histories(store.answers("quiz"))
+    exercises = sorted(course.exercises.values(), key=lambda e: order(e.id))
     by_lesson: dict[str, list] = {}
     for exercise in exercises:
         by_lesson.setdefault(exercise.lessons[0].partition("#")[0], []).append(exercise)
@@ -110,7 +106,7 @@ def build_outline(course: Course, store: ProgressStore) -> list[OutlineItem]:
     items: list[OutlineItem] = []
     for lesson in course.lessons:
         items.append(_lesson_item(store, lesson))
-        items += [_quiz_item(quiz, answers) for quiz in course.quizzes_for(lesson.id)]
+        items += [_quiz_item(quiz, history) for quiz in course.quizzes_for(lesson.id)]
         items += [_exercise_item(store, e.id, e.title) for e in by_lesson.get(lesson.id, [])]
     items += [_exercise_item(store, e.id, e.title) for e in orphans]
     return items
@@ -118,8 +114,13 @@ def build_outline(course: Course, store: ProgressStore) -> list[OutlineItem]:
 
 def _exercise_item(store: ProgressStore, exercise_id: str, title: str) -> OutlineItem:
     state, detail = EXERCISE_STATES.get(store.exercise_status(exercise_id), ("started", "checked"))
-    return OutlineItem("exercise", exercise_id, f"Exercise {_exercise_number(exercise_id)}: {title}",
-                       state, detail, 1)
+    return OutlineItem("exercise", exercise_id, exercise_label(exercise_id, title), state, detail, 1)
+
+
+def exercise_label(exercise_id: str, title: str) -> str:
+    """'Exercise 3: TinyCNN' for the course's numbered exercises, 'Exercise: LayerNorm' for a pack's own."""
+    n = number(exercise_id)
+    return f"Exercise {n}: {title}" if n is not None else f"Exercise: {title}"
 
 
 def next_item(outline: list[OutlineItem]) -> OutlineItem | None:
@@ -139,13 +140,16 @@ def _streak(days: set[date], today: date) -> int:
 
 def standing(outline: list[OutlineItem], store: ProgressStore, today: date | None = None) -> Standing:
     answers = store.answers()
-    stamps = [at for *_, at in answers] + [record.at for record in store.check_history()]
+    stamps = [answer.at for answer in answers] + [record.at for record in store.check_history()]
     days = {date.fromtimestamp(at) for at in stamps}
-    latest = {(kind, item): correct for kind, item, _, correct, _ in answers}
+    # items are unique within a kind only
+    history = histories(answer._replace(item=f"{answer.kind}:{answer.item}") for answer in answers)
+    result = score(list(history), history)
     passed = sum(item.kind == "exercise" and item.state == "done" for item in outline)
     return Standing(
         done=sum(item.state == "done" for item in outline),
         total=len(outline),
         streak_days=_streak(days, today or date.fromtimestamp(time.time())),
-        score=sum(latest.values()) + EXERCISE_POINTS * passed,
+        score=result.first_right + EXERCISE_POINTS * passed,
+        fixed=result.fixed,
     )

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from grader.course import review
 
@@ -30,7 +31,7 @@ CREATE INDEX IF NOT EXISTS checks_exercise ON checks(exercise, at);
 CREATE TABLE IF NOT EXISTS hints (exercise TEXT PRIMARY KEY, shown INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS answers (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, item TEXT NOT NULL, answer TEXT NOT NULL,
-    correct INTEGER NOT NULL, at REAL NOT NULL);
+    correct INTEGER NOT NULL, at REAL NOT NULL, shown TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS answers_item ON answers(kind, item, at);
 CREATE TABLE IF NOT EXISTS positions (item TEXT PRIMARY KEY, position TEXT NOT NULL, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS review (
@@ -48,6 +49,19 @@ def default_store_path() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("forwardlab", appauthor=False) / "progress.sqlite3"
+
+
+class Answer(NamedTuple):
+    """One recorded answer. `answer` names the options chosen by their place in the content ("A,C"),
+    whatever order they were shown in; `shown` is that order ("2,0,1": the content's option 2 was
+    shown first), or "" when the options were shown as written."""
+
+    kind: str
+    item: str
+    answer: str
+    correct: bool
+    at: float
+    shown: str
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,9 @@ class ProgressStore:
             if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("integrity check failed")
             conn.executescript(SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(answers)")}
+            if "shown" not in columns:  # a store written before options were shuffled
+                conn.execute("ALTER TABLE answers ADD COLUMN shown TEXT NOT NULL DEFAULT ''")
         except sqlite3.DatabaseError:
             conn.close()
             raise
@@ -158,10 +175,11 @@ class ProgressStore:
         return row[0] if row else 0
 
     # --- quizzes, predictions, myths, pitfalls --------------------------------------------
-    def record_answer(self, kind: str, item: str, answer: str, correct: bool) -> None:
+    def record_answer(self, kind: str, item: str, answer: str, correct: bool, shown: str = "") -> None:
+        """Record one answer (see `Answer`); it also feeds the review schedule."""
         with self.transaction() as db:
-            db.execute("INSERT INTO answers(kind, item, answer, correct, at) VALUES (?,?,?,?,?)",
-                       (kind, item, answer, int(correct), time.time()))
+            db.execute("INSERT INTO answers(kind, item, answer, correct, at, shown) VALUES (?,?,?,?,?,?)",
+                       (kind, item, answer, int(correct), time.time(), shown))
             self._reschedule(db, f"{kind}:{item}", correct)
 
     def _reschedule(self, db: sqlite3.Connection, item: str, correct: bool) -> None:
@@ -176,11 +194,14 @@ class ProgressStore:
                        "ON CONFLICT(item) DO UPDATE SET box=excluded.box, due=excluded.due, at=excluded.at",
                        (item, *change, time.time()))
 
-    def answers(self, kind: str | None = None) -> list[tuple[str, str, str, bool, float]]:
-        sql, args = "SELECT kind, item, answer, correct, at FROM answers", tuple[str, ...]()
+    def answers(self, kind: str | None = None) -> list[Answer]:
+        """Every answer (of `kind`), oldest first."""
+        sql = "SELECT kind, item, answer, correct, at, shown FROM answers"
+        args: tuple[str, ...] = ()
         if kind:
             sql, args = sql + " WHERE kind=?", (kind,)
-        return [(k, i, a, bool(c), t) for k, i, a, c, t in self._conn.execute(sql + " ORDER BY at, id", args)]
+        rows = self._conn.execute(sql + " ORDER BY at, id", args)
+        return [Answer(k, i, a, bool(c), t, s) for k, i, a, c, t, s in rows]
 
     # --- reading positions, review schedule, time spent -----------------------------------
     def set_position(self, item: str, position: str) -> None:

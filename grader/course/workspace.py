@@ -1,4 +1,4 @@
-"""The learner's workspace: a folder with `exercises/exerciseN.py` stubs, found from the current directory.
+"""The learner's workspace: a folder with `exercises/ID.py` stubs, found from the current directory.
 
 `FORWARDLAB_WORKSPACE` names it explicitly; otherwise the nearest folder (from the current one
 upwards) that holds `exercises/` is used, else the current folder.
@@ -31,10 +31,12 @@ def default_file(exercise_id: str, relative: bool = False) -> Path:
 
 
 def stub_sources() -> dict[str, str]:
-    """Every exercise's stub (each pack's `exercises/ID.py`): file name -> source."""
-    from grader.course.registry import pack_of, spec_files
+    """Every exercise's stub (each pack's `exercises/ID.py`): file name -> source. A pack exercise
+    without its stub is left out (`grader list` and `grader pack test` report it)."""
+    from grader.course.registry import spec_files
 
-    return {f"{ex}.py": (pack_of(ex) / "exercises" / f"{ex}.py").read_text() for ex in spec_files()}
+    stubs = {ex: spec.parent.parent / "exercises" / f"{ex}.py" for ex, spec in spec_files().items()}
+    return {f"{ex}.py": stub.read_text(encoding="utf-8") for ex, stub in stubs.items() if stub.is_file()}
 
 
 def init_workspace(directory: str | Path = ".") -> list[Path]:

@@ -17,7 +17,7 @@ from grader.isolation.plain import error_text
 from grader.judging.compare import mismatch, non_finite, structure, wrong_types
 from grader.judging.spec import CaseSpec, Exercise
 from grader.judging.stages import first_divergence, match_stages
-from grader.report import Status
+from grader.report import MISTAKE_PREFIX, Status
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class CheckDef:
 
 @dataclass
 class JudgeContext:
-    """Everything a check may look at. Built by the engine; learner data comes from the child."""
+    """Everything a check may look at. Built by grader.judging.judge; learner data comes from the child."""
 
     exercise: Exercise
     device: str
@@ -131,7 +131,7 @@ def diagnose(ctx: JudgeContext, case_id: str) -> str:
         except Exception:  # noqa: BLE001 - a mistake that does not apply to these inputs just doesn't match
             continue
         if mismatch(actual, guess, **tol) is None:
-            return "Most likely: " + mistake.message
+            return MISTAKE_PREFIX + mistake.message
     learner, reference = ctx.obs(case_id).get("stages", []), ctx.reference[case_id].get("stages", [])
     matches = match_stages(ctx.exercise, learner, reference, tol["rtol"], tol["atol"])
     where = first_divergence(ctx.exercise, learner, reference, matches, tol["rtol"], tol["atol"])

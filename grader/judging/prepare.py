@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,19 +85,22 @@ def prepare(exercise_id: str, device: str, workdir: Path, limits: Limits | None 
     from grader.judging.standard import exercise_checks
 
     ex = registry.load(exercise_id)
-    checks = exercise_checks(ex)
-    cases = {c.id: c for check in checks for c in check.cases}
-    if device == "cuda":  # every case runs on the GPU; the reference stays on the CPU
-        cases = {k: (c if c.device == "emulated" else _on(c, "cuda")) for k, c in cases.items()}
-    inputs = {cid: _inputs(ex, c, cases) for cid, c in cases.items()}
-    key = f"{ex.id}-{device}-{cache_key(registry.spec_files()[ex.id])}"
+    spec_file = registry.spec_files()[ex.id]
+    with _instructor_code(ex, spec_file, "declaring the checks and inputs"):
+        checks = exercise_checks(ex)
+        cases = {c.id: c for check in checks for c in check.cases}
+        if device == "cuda":  # every case runs on the GPU; the reference stays on the CPU
+            cases = {k: (c if c.device == "emulated" else _on(c, "cuda")) for k, c in cases.items()}
+        inputs = {cid: _inputs(ex, c, cases) for cid, c in cases.items()}
+    key = f"{ex.id}-{device}-{cache_key(spec_file)}"
     cached, cached_plan = (cache / f"{key}.pt", cache / f"{key}.plan.pt") if cache else (None, None)
     saved = _read_cache(cached, cached_plan) if cached and cached_plan else None
     if saved is not None and cached_plan is not None:
         plan_path = cached_plan
         states, reference = saved["states"], saved["reference"]
     else:
-        states, reference, plan = _reference_and_plan(ex, cases, inputs)
+        with _instructor_code(ex, spec_file, "building the reference"):
+            states, reference, plan = _reference_and_plan(ex, cases, inputs, spec_file)
         plan_path = workdir / f"{key}.plan.pt"
         torch.save(plan, plan_path)
         if cached and cached_plan:
@@ -103,6 +110,23 @@ def prepare(exercise_id: str, device: str, workdir: Path, limits: Limits | None 
                 print(f"notice: cannot write the reference cache in {cache} ({err.strerror or err}); "
                       "set FORWARDLAB_CACHE_DIR to a writable folder", file=sys.stderr)
     return Prepared(ex, device, checks, cases, inputs, states, reference, plan_path, limits or exercise_limits(ex.id))
+
+
+@contextmanager
+def _instructor_code(ex: Exercise, spec_file: Path, doing: str) -> Iterator[None]:
+    """Errors of the exercise's own code (its spec, its reference) become one PackError line at the
+    spec's line; the grader's own errors pass through as they are."""
+    from grader.course.registry import spec_error
+    from grader.judging.spec import SpecError
+
+    try:
+        yield
+    except Exception as err:
+        if isinstance(err, SpecError):  # the engine's own finding: its message says it all
+            raise spec_error(spec_file, f"{ex.id}: {err}", exercise=ex, line=err.line) from err
+        if any(Path(f.filename) == spec_file for f in traceback.extract_tb(err.__traceback__)):
+            raise spec_error(spec_file, f"{ex.id}: {doing} failed", err, ex) from err
+        raise
 
 
 def _read_cache(cached: Path, plan: Path) -> dict | None:
@@ -166,11 +190,13 @@ def _save_atomically(data: dict, target: Path, plan_src: Path, plan_target: Path
     tmp.replace(target)
 
 
-def _reference_and_plan(ex, cases: dict, inputs: dict) -> tuple[dict, dict, dict]:
+def _reference_and_plan(ex, cases: dict, inputs: dict, spec_file: Path) -> tuple[dict, dict, dict]:
     """The reference's weights (under learner names), its observation of every case, and the child's plan."""
     import torch
 
+    from grader.isolation.plain import error_text
     from grader.isolation.runner import run_case
+    from grader.judging.spec import SpecError
 
     refs, states = {}, {}
     for config in ex.configs:
@@ -186,9 +212,12 @@ def _reference_and_plan(ex, cases: dict, inputs: dict) -> tuple[dict, dict, dict
             probe = run_case(copy.deepcopy(refs[case.config]), ref_case)
             gen = torch.Generator().manual_seed(case_seed(cid + "/cotangent"))
             w["cotangent"] = ref_case["cotangent"] = _cotangent(probe["output"], gen)
-        reference[cid] = run_case(copy.deepcopy(refs[case.config]), ref_case)
+        reference[cid] = run_case(copy.deepcopy(refs[case.config]), ref_case, str(spec_file))
         if reference[cid]["error"]:
-            raise RuntimeError(f"reference failed on {cid}: {reference[cid]['error']}")
+            error = reference[cid]["error"]
+            line = re.match(r"line (\d+)", error.get("where", ""))
+            raise SpecError(f"the reference raised on case {cid}: {error_text(error)}",
+                            line=int(line.group(1)) if line else None)
         wire.append(w)
     plan = {"class_name": ex.class_name, "forward_args": list(ex.forward_args),
             "configs": [{"name": c.name, "args": list(c.args), "kwargs": dict(c.kwargs)} for c in ex.configs],

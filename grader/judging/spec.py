@@ -1,9 +1,11 @@
-"""How an exercise is declared: a subclass of `Exercise` in `grader/exercises/exerciseN.py`.
+"""How an exercise is declared: a subclass of `Exercise` in a content pack's `specs/ID.py` (the
+module's `EXERCISE` is an instance of it; see grader.course.registry; packs import it from
+grader.authoring).
 
 An exercise is data plus a reference: the class name and constructor arguments, the reference
 module, how to make inputs, which functions are forbidden, which submodules must be called, and
-the known mistakes to recognise. The engine turns that into cases and checks; adding an
-exercise never means editing the engine.
+the known mistakes to recognise. grader.judging turns that into cases and checks; adding an
+exercise never means editing the grader.
 """
 
 from __future__ import annotations
@@ -68,7 +70,11 @@ class CaseSpec:
 
 
 class SpecError(ValueError):
-    """An exercise declared wrongly (by its author, not the learner): an internal error when grading."""
+    """An exercise declared wrongly (by its author, not the learner), at `line` of its spec when known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 class Exercise:
@@ -97,7 +103,7 @@ class Exercise:
     dtype_tolerances: ClassVar[Mapping[str, tuple[float, float]]] = {}
 
     def reference(self, config: Config) -> nn.Module:
-        """The reference module, freshly initialised (the engine seeds torch first)."""
+        """The reference module, freshly initialised (grader.judging.prepare seeds torch first)."""
         raise NotImplementedError
 
     def inputs(self, config: Config, batch: int, gen: torch.Generator, variant: Mapping[str, Any]) -> Inputs:

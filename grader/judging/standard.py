@@ -457,7 +457,7 @@ def judge_hooks(ctx: JudgeContext) -> Outcome:
 
 def device_check(ex: Exercise) -> CheckDef:
     """Portability by device emulation, on every machine. With --device cuda every other case
-    also runs on the GPU (see engine.prepare), which is the real-device half of the check."""
+    also runs on the GPU (see grader.judging.prepare), which is the real-device half of the check."""
     case = CaseSpec("device/portable", batch=ex.main_batch, device="emulated")
     return CheckDef("device/portable", "device", ("values/reference",), (case,), judge_portable,
                     "create every tensor with device=x.device (and dtype=x.dtype), e.g. torch.zeros(n, "

@@ -7,6 +7,9 @@ All reports of one run belong to one exercise. One submission gives one document
   (each gradescope document names its file in `extra_data.file`);
 - junit: one <testsuites> with one <testsuite> per submission (a single submission too);
 - csv: a header and one row per submission (a single submission too): a gradebook.
+A batch grades identical submissions once (grader.sources.same): every file still gets its own
+document or row, and a copy names the file that ran (json `same_as`, a junit property, gradescope
+`extra_data.same_as`, the csv column `same_as`; Exercism's interface has no place for it).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from grader.course import registry
 from grader.report import CheckResult, Report
 
 Points = Mapping[str, float]
@@ -109,8 +113,10 @@ def to_junit(reports: list[Report], many: bool, points: Points) -> str:
 def _suite(report: Report) -> ET.Element:
     suite = ET.Element("testsuite", name=_xml(report.file), time=f"{report.duration_s:.3f}")
     props = ET.SubElement(suite, "properties")
-    for name, value in (("exercise", report.exercise), ("status", report.status), ("device", report.device)):
-        ET.SubElement(props, "property", name=name, value=value)
+    for name, value in (("exercise", report.exercise), ("status", report.status), ("device", report.device),
+                        ("same_as", report.same_as)):
+        if value is not None:
+            ET.SubElement(props, "property", name=name, value=_xml(value))
     for check in report.checks:
         case = ET.SubElement(suite, "testcase", classname=report.exercise, name=check.id)
         if check.status == "fail":
@@ -140,8 +146,9 @@ def _xml(text: str) -> str:
 def gradescope_result(report: Report, points: Points) -> dict:
     """One submission as a Gradescope results.json object (autograder specification)."""
     got, best = score(report, points)
-    number = report.exercise.removeprefix("exercise")
-    tests = [{"name": f"{report.exercise} {c.id}", "number": f"{number}.{i}", "score": _number(check_score(c, points)),
+    number = registry.number(report.exercise)  # a pack's own exercise: its checks are numbered 1, 2, ...
+    tests = [{"name": f"{report.exercise} {c.id}", "number": f"{i}" if number is None else f"{number}.{i}",
+              "score": _number(check_score(c, points)),
               "max_score": _number(check_points(c, points)), "status": "passed" if c.status == "pass" else "failed",
               "output": _detail(c), "tags": [c.category], "visibility": "visible"}
              for i, c in enumerate(report.checks, 1)]
@@ -153,7 +160,7 @@ def gradescope_result(report: Report, points: Points) -> dict:
     return {"score": _number(got), "execution_time": round(report.duration_s, 3), "output": output,
             "stdout_visibility": "hidden", "tests": tests,
             "extra_data": {"exercise": report.exercise, "file": report.file, "status": report.status,
-                           "max_score": _number(best)}}
+                           "max_score": _number(best), **({"same_as": report.same_as} if report.same_as else {})}}
 
 
 def to_gradescope(reports: list[Report], many: bool, points: Points) -> str:
@@ -192,7 +199,7 @@ def to_exercism(reports: list[Report], many: bool, points: Points) -> str:
 # --- CSV gradebook ---------------------------------------------------------------------------
 
 CSV_COLUMNS = ("file", "exercise", "status", "score", "max_score", "passed", "checks", "failed_checks",
-               "first_failure", "duration_s")
+               "first_failure", "duration_s", "same_as")
 
 
 def to_csv(reports: list[Report], many: bool, points: Points) -> str:
@@ -205,7 +212,7 @@ def to_csv(reports: list[Report], many: bool, points: Points) -> str:
         writer.writerow([_cell(r.file), r.exercise, r.status, _number(got), _number(best), r.passed, len(r.checks),
                          " ".join(c.id for c in r.failed),
                          _cell(f"{first.id}: {_first_line(first)}" if first else ""),
-                         f"{r.duration_s:.3f}"])
+                         f"{r.duration_s:.3f}", _cell(r.same_as or "")])
     return buffer.getvalue().rstrip("\n")
 
 

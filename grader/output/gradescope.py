@@ -7,12 +7,15 @@ The zip holds, at its root (where Gradescope looks):
   results.json);
 - autograder.json: the exercises with their maximum scores, and the options for `grader check`;
 - forwardlab-*.whl: this Forward Lab, built from its source tree (or the wheel given with --wheel);
+- packs/N-NAME/: for exercises of a course pack, the pack's files they need (spec, YAML, stub; never a
+  solution), which setup.sh makes root's and run_autograder puts on FORWARDLAB_CONTENT_PATH;
 - README.md: how to upload and try it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -40,7 +43,12 @@ fi
 /autograder/venv/bin/pip install -q --upgrade pip
 /autograder/venv/bin/pip install -q {torch} --index-url https://download.pytorch.org/whl/cpu
 /autograder/venv/bin/pip install -q /autograder/source/{wheel}
-/autograder/venv/bin/python -m grader list > /dev/null  # a broken install fails the image build, not a student
+{packs}/autograder/venv/bin/python -m grader list > /dev/null  # a broken install fails the image build, not a student
+"""
+# course packs run in the grading process as root: only root may change them (see grader.course.trust)
+PACKS_SH = """chown -R root:root {folders}
+chmod -R go-w {folders}
+export FORWARDLAB_CONTENT_PATH={path}
 """
 
 README = """# Forward Lab autograder for Gradescope
@@ -59,8 +67,8 @@ Built by `grader gradescope build` (Forward Lab {version}) for: {exercises}.
 ## What runs
 - `setup.sh` (once, at image build): Python, {torch} (CPU), and the bundled `{wheel}`, in
   /autograder/venv.
-- `run_autograder` (per submission): `python -m grader check exerciseN FILE --format gradescope`
-  for each exercise, merged into /autograder/results/results.json. A missing file scores 0; a
+- `run_autograder` (per submission): `python -m grader check ID FILE --format gradescope`
+  for each exercise, merged into /autograder/results/results.json.{packs} A missing file scores 0; a
   grader failure is a failed test whose details are on the instructor-only stdout. A results.json
   is written whatever happens.
 
@@ -74,8 +82,9 @@ Unzip into DIR/source, put a submission in DIR/submission, then
 def build(exercises: list[str], output: Path, *, wheel: Path | None = None,
           check_args: list[str] | tuple = ()) -> Path:
     """Write the autograder zip for `exercises` (resolved ids) to `output`; returns it."""
+    packs = bundled_packs(exercises)
     config = {"forwardlab": metadata.version("forwardlab"), "timeout_s": 600, "check_args": list(check_args),
-              "exercises": [{"id": e, "max_score": max_score(e)} for e in exercises]}
+              "exercises": [{"id": e, "max_score": max_score(e)} for e in exercises], "packs": list(packs)}
     with tempfile.TemporaryDirectory(prefix="forwardlab-gradescope-") as tmp:
         if wheel is None:
             wheel = build_wheel(Path(tmp))
@@ -83,12 +92,40 @@ def build(exercises: list[str], output: Path, *, wheel: Path | None = None,
             raise UsageError(f"--wheel {wheel}: not a wheel file (build one with `pip wheel --no-deps .`)")
         output.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as z:
-            _add(z, "setup.sh", SETUP_SH.format(torch=torch_requirement(), wheel=wheel.name), executable=True)
+            _add(z, "setup.sh", SETUP_SH.format(torch=torch_requirement(), wheel=wheel.name, packs=_packs_sh(packs)),
+                 executable=True)
+            for name, files in packs.items():
+                for relative, source in files.items():
+                    _add(z, f"{name}/{relative}", source.read_text(encoding="utf-8"))
             _add(z, "run_autograder", (Path(__file__).parent / "gradescope_run.py").read_text(), executable=True)
             _add(z, "autograder.json", json.dumps(config, indent=2) + "\n")
             _add(z, "README.md", _readme(config, wheel.name))
             z.write(wheel, wheel.name)
     return output
+
+
+def bundled_packs(exercises: list[str]) -> dict[str, dict[str, Path]]:
+    """The course packs (other than the built-in course) the exercises come from: bundle folder
+    `packs/N-NAME` -> {path in the pack: file} holding each exercise's spec, YAML and stub."""
+    from grader.course import registry
+    from grader.course.content import default_content_dir
+
+    builtin = default_content_dir().resolve()
+    packs: dict[Path, dict[str, Path]] = {}
+    for exercise_id in exercises:
+        pack = registry.pack_of(exercise_id).resolve()
+        if pack != builtin:
+            wanted = (f"specs/{exercise_id}.py", f"exercises/{exercise_id}.yaml", f"exercises/{exercise_id}.py")
+            packs.setdefault(pack, {}).update({p: pack / p for p in wanted if (pack / p).is_file()})
+    return {f"packs/{i}-{re.sub(r'[^A-Za-z0-9_.-]', '_', pack.name)}": files
+            for i, (pack, files) in enumerate(packs.items(), 1)}
+
+
+def _packs_sh(packs: dict[str, dict[str, Path]]) -> str:
+    if not packs:
+        return ""
+    folders = " ".join(f"/autograder/source/{name}" for name in packs)
+    return PACKS_SH.format(folders=folders, path=":".join(f"/autograder/source/{name}" for name in packs))
 
 
 def max_score(exercise_id: str) -> float:
@@ -162,4 +199,7 @@ def _readme(config: dict, wheel: str) -> str:
     return README.format(version=config["forwardlab"], exercises=", ".join(e["id"] for e in exercises),
                          files=", ".join(f"`{e['id']}.py`" for e in exercises),
                          total=sum(e["max_score"] for e in exercises), torch=torch_requirement(), wheel=wheel,
-                         points="\n".join(f"   - {e['id']}: {e['max_score']:g} points" for e in exercises))
+                         points="\n".join(f"   - {e['id']}: {e['max_score']:g} points" for e in exercises),
+                         packs="" if not config["packs"] else
+                         f" The exercises of course packs are graded with their specs from "
+                         f"{', '.join(config['packs'])} (FORWARDLAB_CONTENT_PATH; no solution is bundled).")

@@ -3,9 +3,10 @@
 is, into the bundle. It imports nothing but the standard library, so that it can always write a
 results.json, whatever happened to the installation or the submission.
 
-For each exercise in source/autograder.json it finds `exerciseN.py` in the submission (at any depth:
+For each exercise in source/autograder.json it finds `ID.py` in the submission (at any depth:
 students upload files, folders or repositories), grades it with
-`python -m grader check exerciseN FILE --format gradescope`, and merges the results into
+`python -m grader check ID FILE --format gradescope` (with the bundle's course packs, if any, on
+FORWARDLAB_CONTENT_PATH), and merges the results into
 results/results.json: the tests of every exercise, the sum of their scores. A missing file scores 0
 of the exercise's points; a grader that crashes or hangs gives a failed test saying so (with the
 details on stdout, which only the instructor sees), never a missing results.json.
@@ -57,6 +58,8 @@ def grade(exercise: dict, config: dict, work: Path) -> dict:
     cmd = [python(), "-m", "grader", "check", exercise["id"], str(files[0]), "--format", "gradescope",
            "--output", str(out), *config.get("check_args", [])]
     env = {**os.environ, "FORWARDLAB_DATA_DIR": str(work / "data"), "FORWARDLAB_CACHE_DIR": str(work / "cache")}
+    if config.get("packs"):  # exercises of course packs: the bundle carries their specs
+        env["FORWARDLAB_CONTENT_PATH"] = os.pathsep.join(str(ROOT / "source" / p) for p in config["packs"])
     try:
         done = subprocess.run(cmd, env=env, cwd=work, capture_output=True, text=True,
                               timeout=config.get("timeout_s", 600))

@@ -39,6 +39,8 @@ def report_view(report: Report, title: str = "", first_failure_on_top: bool = Fa
         checks.insert(0, first)
     lines = [check_line(c, detail=c.status == "fail") for c in checks]
     parts = [head, *lines]
+    if report.same_as:
+        parts.insert(1, Text(f"  the same code as {report.same_as}: graded once for both", style="dim"))
     if report.output.strip() and report.status != "pass":
         parts.append(Text("\nyour code printed:\n" + _indent(report.output.rstrip()[-1500:]), style="dim"))
     if first:

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Markdown, OptionList, Static
 
+from grader.course.attempts import parse_order, shuffled
 from grader.course.outline import latest_answers, lesson_position, save_lesson_position
 from tui.lesson_markdown import section_markdown
 from tui.screens.lab_screen import LabScreen
@@ -69,14 +70,18 @@ class LessonScreen(LabScreen):
         myths = latest_answers(self.lab.store, "myth")
         rest = Vertical(
             Markdown(section_markdown(section), id="section-text"),
-            *(MythCard(f"{self.lesson_id}#{m.id}", m, previous=myths.get(f"{self.lesson_id}#{m.id}", (None,))[0])
-              for m in section.myths),
+            *(MythCard(item, m, previous=myths[item].answer if item in myths else None)
+              for m in section.myths for item in [f"{self.lesson_id}#{m.id}"]),
             id="section-rest",
         )
         widgets: list = [Static(section.title, id="section-title")]
         if section.predict:
-            previous = latest_answers(self.lab.store, "predict").get(item, (None,))[0]
-            widgets.append(PredictCard(item, section.predict, previous=previous))
+            previous = latest_answers(self.lab.store, "predict").get(item)
+            n = len(section.predict.options)
+            # an answered prediction is shown as it was answered; a new one in a new order
+            order = (parse_order(previous.shown, n) if previous else None) or shuffled(n, self.lab.rng)
+            widgets.append(PredictCard(item, section.predict, previous=previous.answer if previous else None,
+                                       order=order))
             rest.display = previous is not None
         await page.mount_all([*widgets, rest])
         page.scroll_home(animate=False)
@@ -112,7 +117,7 @@ class LessonScreen(LabScreen):
             await self.show_section(event.option_index)
 
     def on_commit_card_committed(self, event: CommitCard.Committed) -> None:
-        self.lab.store.record_answer(event.card.KIND, event.card.item, event.answer, event.correct)
+        self.lab.store.record_answer(event.card.KIND, event.card.item, event.answer, event.correct, event.shown)
         if isinstance(event.card, PredictCard):
             # The text it held back is what to read now: show it and let the arrows scroll it.
             rest = self.query_one("#section-rest")

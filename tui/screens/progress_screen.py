@@ -35,7 +35,7 @@ class ProgressScreen(LabScreen):
         with VerticalScroll(id="dashboard"):
             with Horizontal(id="dashboard-top"):
                 plot = PlotextPlot(id="accuracy-plot")
-                plot.border_title = "Quiz accuracy over time"
+                plot.border_title = "Quiz accuracy over time (first tries)"
                 yield plot
                 yield Static(id="dashboard-time")
             for name, title in (("lessons", "Lessons"), ("quizzes", "Quizzes"), ("exercises", "Exercises")):
@@ -46,7 +46,7 @@ class ProgressScreen(LabScreen):
 
     def on_mount(self) -> None:
         self.query_one("#lessons-table", DataTable).add_columns("lesson", "sections read", "status")
-        self.query_one("#quizzes-table", DataTable).add_columns("quiz", "right", "status")
+        self.query_one("#quizzes-table", DataTable).add_columns("quiz", "score", "status")
         self.query_one("#exercises-table", DataTable).add_columns("exercise", "best check", "checks run", "status")
         self.action_refresh_data()
 
@@ -62,13 +62,16 @@ class ProgressScreen(LabScreen):
             (f"{data['items_done']}/{data['items_total']}", "bold"), " items done · ",
             (f"{data['exercises_passed']}/{data['exercises_total']}", "bold"), " exercises passed · ",
             (duration(data["time_spent_s"]["total"]), "bold"), " spent · ",
-            f"{data['streak_days']}-day streak · {data['score']} points · ",
+            f"{data['streak_days']}-day streak · {data['score']} first-try points · ",
+            f"{data['fixed_on_retry']} fixed on retry · ",
             (f"{review['due_today']} review(s) due today", "bold yellow" if review["due_today"] else "green"),
         ))
         spent = {k: v for k, v in data["time_spent_s"].items() if k != "total"}
         answers = data["answers"]
         lines = ["Time spent", *(f"  {kind:<9} {duration(s)}" for kind, s in spent.items())] if spent else ["No time recorded yet"]
-        lines += ["", "Answers (right / given)", *(f"  {kind:<9} {a['right']}/{a['answered']}" for kind, a in answers.items())]
+        lines += ["", "Right / given: first try · retries",
+                  *(f"  {kind:<9} {a['first_try']['right']}/{a['first_try']['answered']} · "
+                    f"{a['retries']['right']}/{a['retries']['answered']}" for kind, a in answers.items())]
         lines += ["", f"Review: {review['waiting']} waiting" + (f", next {review['next_due']}" if review["next_due"] else ""),
                   f"        {review['retired']} learnt for good"]
         self.query_one("#dashboard-time", Static).update("\n".join(lines))
@@ -76,8 +79,7 @@ class ProgressScreen(LabScreen):
     def _tables(self, data: dict) -> None:
         rows = {
             "lessons": [(r["title"], f"{r['sections_read']}/{r['sections']}", r["state"]) for r in data["lessons"]],
-            "quizzes": [(r["title"], f"{r['right']}/{r['questions']}" if r["answered"] else f"— of {r['questions']}",
-                         r["state"]) for r in data["quizzes"]],
+            "quizzes": [(r["title"], r["score"], r["state"]) for r in data["quizzes"]],
             "exercises": [(f"{r['id']}: {r['title']}", r["best"] or "—", str(r["checks_run"]), r["status"])
                           for r in data["exercises"]],
         }

@@ -1,4 +1,10 @@
-"""QuizScreen: one question at a time with immediate feedback, a score at the end, retry the missed ones."""
+"""QuizScreen: one question at a time with feedback on every option, a score at the end, retry the missed ones.
+
+Options are shown in a new random order on every attempt. The end of a quiz keeps the first try and
+the retries apart: the first answer ever given to a question is its first try, and retrying (this
+screen's retry round, or the review queue) never changes that score. The missed questions are listed
+without their answers, since the retry round is what asks them again.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Markdown, ProgressBar
 
+from grader.course.attempts import histories, score, shuffled
 from grader.course.content import Question
 from grader.course.outline import quiz_item
 from tui.screens.lab_screen import LabScreen
-from tui.widgets.choice_list import LETTERS, ChoiceList
+from tui.widgets.choice_list import ChoiceList
 from tui.widgets.commit_card import CommitCard
 from tui.widgets.question_view import QuestionView
 
@@ -34,6 +41,9 @@ class QuizScreen(LabScreen):
         self.quiz = self.lab.course.quiz(self.quiz_id)
         wanted = self.question_ids
         self.questions: list[Question] = [q for q in self.quiz.questions if wanted is None or q.id in wanted]
+        answered = histories(self.lab.store.answers("quiz"))
+        # Answers in this round are first tries unless the question was answered before.
+        self.first_tries = {q.id for q in self.questions if quiz_item(self.quiz, q.id) not in answered}
         self.sub_title = self.quiz.title + (" · retry" if wanted else "")
         yield Header()
         yield ProgressBar(total=len(self.questions), show_eta=False, id="quiz-progress")
@@ -62,8 +72,8 @@ class QuizScreen(LabScreen):
         body = self.query_one("#quiz-body", VerticalScroll)
         await body.remove_children()
         question = self.questions[self.index]
-        view = QuestionView(quiz_item(self.quiz, question.id), question,
-                            number=self.index + 1, total=len(self.questions))
+        view = QuestionView(quiz_item(self.quiz, question.id), question, number=self.index + 1,
+                            total=len(self.questions), order=shuffled(len(question.options), self.lab.rng))
         await body.mount(view)
         self.call_after_refresh(view.query_one(ChoiceList).focus)
         self.refresh_bindings()
@@ -71,7 +81,7 @@ class QuizScreen(LabScreen):
     def on_commit_card_committed(self, event: CommitCard.Committed) -> None:
         question = self.questions[self.index]
         self.results[question.id] = event.correct
-        self.lab.store.record_answer(event.card.KIND, event.card.item, event.answer, event.correct)
+        self.lab.store.record_answer(event.card.KIND, event.card.item, event.answer, event.correct, event.shown)
         self.query_one(ProgressBar).advance(1)
         self.refresh_bindings()
 
@@ -82,21 +92,34 @@ class QuizScreen(LabScreen):
         else:
             await self._show_question()
 
-    async def _show_summary(self) -> None:
-        right = sum(self.results.values())
-        total = len(self.questions)
-        lines = [f"# Score: {right} / {total}", ""]
-        if self.missed:
-            lines += ["You missed these; press **r** to try them again, **Esc** for the outline.", ""]
-            for question in self.questions:
-                if question.id in self.missed:
-                    answers = ", ".join(LETTERS[i] for i, o in enumerate(question.options) if o.correct)
-                    lines.append(f"- {question.prompt.splitlines()[0]} — right answer: **{answers}**")
+    def summary_lines(self) -> list[str]:
+        """The end of the round: its score, labelled for what it is, and the quiz's first-try score apart."""
+        right, total = sum(self.results.values()), len(self.questions)
+        overall = score([quiz_item(self.quiz, q.id) for q in self.quiz.questions],
+                        histories(self.lab.store.answers("quiz")))
+        if self.question_ids is not None:
+            heading = f"# Retry: {right} / {total} right this time"
+        elif len(self.first_tries) == total:
+            heading = f"# First try: {right} / {total}"
         else:
-            lines.append("Every answer right. Press **Esc** to go back to the outline.")
+            heading = f"# This round: {right} / {total} (a retake: your first tries are counted apart)"
+        lines = [heading, ""]
+        if self.question_ids is not None or len(self.first_tries) < total or overall.questions > total:
+            missed_first = overall.answered - overall.first_right
+            lines += [f"Your first try at this quiz: **{overall.first_right} / {overall.questions}**"
+                      + (f" · fixed on retry: **{overall.fixed} of {missed_first}**" if overall.retried else ""), ""]
+        if self.missed:
+            lines += ["You missed these. Press **r** to try them again, in a new order; **Esc** for the outline.",
+                      ""]
+            lines += [f"- {q.prompt.splitlines()[0]}" for q in self.questions if q.id in self.missed]
+        else:
+            lines.append("Every answer right this round. Press **Esc** to go back to the outline.")
+        return lines
+
+    async def _show_summary(self) -> None:
         body = self.query_one("#quiz-body", VerticalScroll)
         await body.remove_children()
-        await body.mount(Markdown("\n".join(lines), id="quiz-summary"))
+        await body.mount(Markdown("\n".join(self.summary_lines()), id="quiz-summary"))
         body.focus()
         self.refresh_bindings()
 

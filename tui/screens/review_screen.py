@@ -6,6 +6,8 @@ recorded like any other, and the progress store moves the item on (right) or bac
 
 from __future__ import annotations
 
+import random
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -13,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Markdown, ProgressBar
 
 from grader.api import review_outlook
+from grader.course.attempts import shuffled
 from grader.course.content import Course
 from grader.course.progress import ProgressStore
 from tui.screens.lab_screen import LabScreen
@@ -25,18 +28,23 @@ from tui.widgets.question_view import QuestionView
 from tui.widgets.snippet_card import SnippetCard
 
 
-def review_card(course: Course, store: ProgressStore, key: str, number: int, total: int) -> Widget | None:
+def review_card(course: Course, store: ProgressStore, key: str, number: int, total: int,
+                rng: random.Random | None = None) -> Widget | None:
     """The card that re-asks review item `key` ('quiz:QUIZ/QUESTION', ...), or None if the course no
-    longer has it."""
+    longer has it. With `rng`, the options come in a new order."""
     kind, _, item = key.partition(":")
+
+    def order(n: int) -> list[int] | None:
+        return shuffled(n, rng) if rng is not None else None
+
     try:
         if kind == "quiz":
             quiz_id, _, question_id = item.partition("/")
             question = next(q for q in course.quiz(quiz_id).questions if q.id == question_id)
-            return QuestionView(item, question, number=number, total=total)
+            return QuestionView(item, question, number=number, total=total, order=order(len(question.options)))
         if kind == "predict":
             predict = course.section(item)[1].predict
-            return PredictCard(item, predict) if predict else None
+            return PredictCard(item, predict, order=order(len(predict.options))) if predict else None
         if kind == "myth":
             lesson_id, _, myth_id = item.partition("#")
             myths = [m for section in course.lesson(lesson_id).sections for m in section.myths]
@@ -108,7 +116,8 @@ class ReviewScreen(LabScreen):
             await body.mount(Markdown(self._summary(), id="review-summary"))
             body.focus()
         else:
-            card = review_card(self.lab.course, self.lab.store, self.keys[self.index], self.index + 1, len(self.keys))
+            card = review_card(self.lab.course, self.lab.store, self.keys[self.index], self.index + 1, len(self.keys),
+                               self.lab.rng)
             card.add_class("review-card")
             await body.mount(card)
             self.call_after_refresh(self._focus_card)
@@ -150,13 +159,13 @@ class ReviewScreen(LabScreen):
             card.passed()
 
     def on_commit_card_committed(self, event: CommitCard.Committed) -> None:
-        self._answered(event.card.KIND, event.card.item, event.answer, event.correct)
+        self._answered(event.card.KIND, event.card.item, event.answer, event.correct, event.shown)
 
     def on_snippet_card_answered(self, event: SnippetCard.Answered) -> None:
         self._answered("spotter", event.card.item, str(event.line), event.correct)
 
-    def _answered(self, kind: str, item: str, answer: str, correct: bool) -> None:
-        self.lab.store.record_answer(kind, item, answer, correct)
+    def _answered(self, kind: str, item: str, answer: str, correct: bool, shown: str = "") -> None:
+        self.lab.store.record_answer(kind, item, answer, correct, shown)
         self.results[f"{kind}:{item}"] = correct
         self.query_one("#review-body").focus()  # Enter now means "next"
         self.refresh_bindings()

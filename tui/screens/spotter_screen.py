@@ -63,7 +63,7 @@ class SpotterScreen(LabScreen):
         body = self.query_one("#spotter-body", VerticalScroll)
         await body.remove_children()
         card = SnippetCard(item, snippet, kicker=f"◆ {spotter.title} · snippet {index + 1} of {len(self.snippets)}",
-                           previous=int(previous[0]) if previous else None, id="snippet")
+                           previous=int(previous.answer) if previous else None, id="snippet")
         await body.mount(card)
         self._count_answered()
         self.call_after_refresh(card.query_one(LinePicker).focus)

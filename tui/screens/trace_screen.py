@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Markdown, Select, Static
 from textual.worker import get_current_worker
 
 from grader.api import default_file
+from grader.course.registry import number, order
 from tui.paths import short_path
 from tui.screens.lab_screen import LabScreen
 from tui.widgets.grading_status import GradingStatus
@@ -32,8 +33,8 @@ VERDICTS = {"match": "**✔ Your output matches the reference's**, stage by stag
 
 def exercise_choices(course) -> list[tuple[str, str]]:
     """(label, id) of every exercise, in course order."""
-    exercises = sorted(course.exercises.values(), key=lambda e: int(e.id.removeprefix("exercise")))
-    return [(f"{e.id.removeprefix('exercise')}. {e.title}", e.id) for e in exercises]
+    exercises = sorted(course.exercises.values(), key=lambda e: order(e.id))  # a pack's own ids after the course's
+    return [(e.title if number(e.id) is None else f"{number(e.id)}. {e.title}", e.id) for e in exercises]
 
 
 class TraceScreen(LabScreen):

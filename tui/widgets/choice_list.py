@@ -1,7 +1,9 @@
 """ChoiceList: answer options picked with 1-6 / A-F, arrows and Space, or the mouse; Enter commits.
 
-Shared by quiz questions, "predict before reading on" questions and myth-buster cards, so every
-question in the app is answered with the same keys. After `reveal`, options show right and wrong.
+Shared by quiz questions, "predict before reading on" questions and true-or-myth cards, so every
+question in the app is answered with the same keys. Only an explicit pick counts: Enter with nothing
+picked commits nothing (the highlighted option is not an answer), it says how to pick. After
+`reveal`, options show right and wrong.
 """
 
 from __future__ import annotations
@@ -85,10 +87,11 @@ class ChoiceList(OptionList):
         self.action_pick()
 
     def action_submit(self) -> None:
-        if not self.multiple and not self.chosen and self.highlighted is not None:
-            self.chosen = {self.highlighted}
         if not self.chosen:
-            self.notify("Pick at least one option first (1-6 or A-F, Space to toggle).", severity="warning")
+            last = LETTERS[len(self.texts) - 1]
+            what = "every right answer" if self.multiple else "an option"
+            self.notify(f"Nothing chosen yet. Pick {what} with its letter (A-{last}) or number (1-{len(self.texts)}),"
+                        f" or with ↑↓ and Space; then press Enter.", title="Choose first", severity="warning")
             return
         self._refresh_prompts()
         self.post_message(self.Submitted(self, sorted(self.chosen)))

@@ -1,25 +1,26 @@
-"""MythCard: a myth buster — is this belief true? Commit yes or no, then the reality and why it matters."""
+"""MythCard: true or myth? Commit to whether a belief is true, then the reality and why it matters."""
 
 from __future__ import annotations
 
 from grader.course.content import Myth
 from tui.widgets.commit_card import CommitCard
 
-# Every card states a myth, so "No" is always the right call; the point is to notice you believed it.
 OPTIONS = ("Yes, that's true", "No, it's a myth")
-MYTH = 1
+TRUE, MYTH = 0, 1
 
 
 class MythCard(CommitCard):
-    """One Myth, answered A (true) or B (a myth) then Enter, like every other question in the app."""
+    """One Myth card, answered A (true) or B (a myth) then Enter; its `verdict` says which is right."""
 
-    KICKER = "◆ Myth or fact? Is this true?"
+    KICKER = "◆ True or myth? Is this belief true?"
     KIND = "myth"
 
     def __init__(self, item: str, myth: Myth, *, previous: str | None = None) -> None:
-        super().__init__(item, f"> {myth.belief}", OPTIONS, {MYTH}, previous=previous)
+        super().__init__(item, f"> {myth.belief}", OPTIONS, {MYTH if myth.verdict == "myth" else TRUE},
+                         previous=previous)
         self.myth = myth
 
     def feedback(self, chosen: list[int]) -> str:
-        verdict = "**✔ Right: it's a myth.**" if chosen == [MYTH] else "**✘ It's a myth — many people believe it.**"
+        what = "a myth" if self.myth.verdict == "myth" else "true"
+        verdict = f"**✔ Right: it's {what}.**" if set(chosen) == self.correct else f"**✘ Not quite: it's {what}.**"
         return f"{verdict}\n\n**Reality.** {self.myth.reality}\n\n**Why it matters.** {self.myth.why_it_matters}"

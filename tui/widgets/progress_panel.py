@@ -39,7 +39,9 @@ class ProgressPanel(VerticalScroll):
         streak = f"{standing.streak_days}-day streak" if standing.streak_days else "no streak yet: start one today"
         self.query_one("#standing", Static).update(Content.assemble(
             (f"{standing.done}/{standing.total}", "bold"), " items done\n",
-            ("✦ ", "$text-warning"), streak, "\n", ("★ ", "$text-warning"), (str(standing.score), "bold"), " points",
+            ("✦ ", "$text-warning"), streak, "\n", ("★ ", "$text-warning"), (str(standing.score), "bold"),
+            " first-try points", *(("\n", ("↻ ", "$text-warning"), (str(standing.fixed), "bold"),
+                                    " fixed on retry") if standing.fixed else ()),
         ))
         if up_next is None:
             text = Content.assemble(("You finished the whole course. Well done!", "bold $text-success"))

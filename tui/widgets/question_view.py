@@ -1,9 +1,10 @@
-"""QuestionView: one quiz question — prompt, code, options; feedback explains the pick and the right one."""
+"""QuestionView: one quiz question — prompt, code, options; feedback explains every option."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from grader.course.content import Question
-from tui.widgets.choice_list import LETTERS
 from tui.widgets.commit_card import CommitCard
 
 
@@ -13,25 +14,19 @@ def _prompt_markdown(question: Question) -> str:
 
 
 class QuestionView(CommitCard):
-    """A multiple-choice question with an explanation for every option."""
+    """A multiple-choice question with an explanation for every option, shown in `order`."""
 
     KIND = "quiz"
 
-    def __init__(self, item: str, question: Question, *, number: int, total: int) -> None:
+    def __init__(self, item: str, question: Question, *, number: int, total: int,
+                 order: Sequence[int] | None = None) -> None:
         correct = {i for i, option in enumerate(question.options) if option.correct}
         how = "every right answer: toggle with Space or keys, then Enter" if question.multiple else "one answer"
         super().__init__(item, _prompt_markdown(question), [o.text for o in question.options], correct,
-                         multiple=question.multiple, id="question",
+                         multiple=question.multiple, id="question", order=order,
                          kicker=f"Question {number} of {total} · {question.difficulty} · {how}")
         self.quiz_question = question
 
     def feedback(self, chosen: list[int]) -> str:
-        right = set(chosen) == self.correct
-        lines = ["**✔ Correct.**" if right else "**✘ Not quite.**", ""]
-        # The learner's own picks first (why each is right or wrong), then any right answer they missed.
-        for i in chosen + sorted(self.correct - set(chosen)):
-            option = self.quiz_question.options[i]
-            who = "You chose" if i in chosen else "Right answer"
-            mark = "✔" if option.correct else "✘"
-            lines.append(f"- {mark} **{who} {LETTERS[i]}** — {option.explanation}")
-        return "\n".join(lines)
+        verdict = "**✔ Correct.**" if set(chosen) == self.correct else "**✘ Not quite.**"
+        return "\n".join([verdict, "", *self.option_notes(chosen, [o.explanation for o in self.quiz_question.options])])

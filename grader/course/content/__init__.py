@@ -14,9 +14,11 @@ from grader.course.content.loader import (
                                    default_content_dir,
                                    load_course,
                                    load_exercise_meta,
+                                   pack_course,
                                    read_document,
 )
 from grader.course.content.schema import (
+                                   Choice,
                                    CodeBlock,
                                    ExerciseMeta,
                                    Lesson,
@@ -37,8 +39,8 @@ from grader.course.content.schema import (
 )
 
 __all__ = [
-    "ENV_VAR", "CodeBlock", "ContentError", "Course", "ExerciseMeta", "Lesson", "Limits", "Myth", "Option",
+    "ENV_VAR", "Choice", "CodeBlock", "ContentError", "Course", "ExerciseMeta", "Lesson", "Limits", "Myth", "Option",
     "PipelineStage", "Pitfall", "Predict", "Problem", "Question", "Quiz", "Section", "Snippet", "Spotter",
     "TrainingEpoch", "check_content", "content_dirs", "default_content_dir", "json_schema", "load_course",
-    "load_exercise_meta", "read_document", "write_json_schema",
+    "load_exercise_meta", "pack_course", "read_document", "write_json_schema",
 ]

@@ -3,7 +3,8 @@
 A content dir holds YAML files anywhere below it (by convention lessons/, quizzes/, spotters/,
 exercises/). A broken file is reported and skipped; everything else still loads. After the files,
 course-wide rules run: ids unique per kind, and every cross-reference (quiz -> lesson, question ->
-section, exercise -> lessons, spotter -> section and pitfall) resolves.
+section, exercise -> lessons, spotter -> section and pitfall) resolves. `check_content` also applies
+the authoring rules (grader.course.content.rules) that make a pack fit to teach with.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from grader.course.content.rules import authoring_problems
 from grader.course.content.schema import MODELS, ExerciseMeta, Lesson, Quiz, Section, Spotter, Strict
 from grader.course.content.yamlpos import Path_, line_of, parse
+from grader.errors import UsageError
 
 ENV_VAR = "FORWARDLAB_CONTENT_PATH"
 
@@ -37,8 +40,9 @@ class Problem:
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
-class ContentError(ValueError):
-    """A content file that does not validate; `problems` says where and why."""
+class ContentError(UsageError, ValueError):
+    """A content file that does not validate; `problems` says where and why (the CLI prints them,
+    one `file:line: path: message` line each, and exits 2)."""
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(map(str, problems)))
@@ -52,9 +56,16 @@ class _Doc:
     model: Any
     file: str
     lines: dict[Path_, int]
+    blocks: dict[Path_, int] = field(default_factory=dict)
 
-    def problem(self, loc: Path_, message: str) -> Problem:
-        return Problem(self.file, line_of(self.lines, loc), _dotted(loc), message)
+    def problem(self, loc: Path_, message: str, line: int | None = None) -> Problem:
+        """A problem at `loc`: on the field's own line, or on `line` when the caller knows better."""
+        return Problem(self.file, line or line_of(self.lines, loc), _dotted(loc), message)
+
+    def text_line(self, loc: Path_, k: int) -> int:
+        """The file line of line `k` (0-based) of the text at `loc`: exact for `|` blocks, else the field's."""
+        start = self.blocks.get(loc)
+        return start + k if start is not None else line_of(self.lines, loc)
 
 
 @dataclass
@@ -135,7 +146,7 @@ def read_document(file: Path) -> tuple[_Doc | None, list[Problem]]:
         line = raw[:exc.start].count(b"\n") + 1
         return None, [Problem(name, line, "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x})")]
     try:
-        data, lines = parse(text)
+        data, lines, blocks = parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         # An error at the end of the stream points past the last line; name the last line instead.
@@ -143,7 +154,7 @@ def read_document(file: Path) -> tuple[_Doc | None, list[Problem]]:
         return None, [Problem(name, line, "", f"malformed YAML: {_yaml_message(exc)}")]
     except RecursionError:
         return None, [Problem(name, 1, "", "malformed YAML: nested too deeply")]
-    return _validate(data, name, lines)
+    return _validate(data, name, lines, blocks)
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:
@@ -151,7 +162,8 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
     return ", ".join(p for p in parts if p) or str(exc).splitlines()[0]
 
 
-def _validate(data: Any, name: str, lines: dict[Path_, int]) -> tuple[_Doc | None, list[Problem]]:
+def _validate(data: Any, name: str, lines: dict[Path_, int],
+              blocks: dict[Path_, int]) -> tuple[_Doc | None, list[Problem]]:
     if not isinstance(data, dict):
         return None, [Problem(name, lines[()], "", "expected a mapping with a `kind:` key")]
     kind = data.get("kind")
@@ -165,7 +177,7 @@ def _validate(data: Any, name: str, lines: dict[Path_, int]) -> tuple[_Doc | Non
         return None, [_from_pydantic(err, name, lines) for err in exc.errors()]
     except RecursionError:
         return None, [Problem(name, 1, "", "nested too deeply")]
-    return _Doc(model, name, lines), []
+    return _Doc(model, name, lines, blocks), []
 
 
 def _from_pydantic(err: Any, name: str, lines: dict[Path_, int]) -> Problem:
@@ -186,7 +198,7 @@ def load_exercise_meta(exercise_id: str) -> ExerciseMeta:
 
     The first dir that has the file wins. KeyError when no dir has it; ContentError when it is invalid.
     """
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", exercise_id):  # never a path
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", exercise_id):  # never a path
         raise KeyError(exercise_id)
     for d in content_dirs():
         file = d / "exercises" / f"{exercise_id}.yaml"
@@ -206,11 +218,12 @@ def load_exercise_meta(exercise_id: str) -> ExerciseMeta:
 
 def load_course(dirs: Sequence[Path] | None = None) -> Course:
     """Load every content file under `dirs` (None: `content_dirs()`); never raises for bad content."""
-    return _load(content_dirs() if dirs is None else [Path(d) for d in dirs])
+    return _load(content_dirs() if dirs is None else [Path(d) for d in dirs])[0]
 
 
-def _load(dirs: Sequence[Path], base: Course | None = None) -> Course:
-    """Load `dirs`; cross-references may also resolve against `base` (the shipped content)."""
+def _load(dirs: Sequence[Path], base: Course | None = None) -> tuple[Course, list[_Doc]]:
+    """Load `dirs` (and the documents that loaded, for the authoring rules); cross-references may
+    also resolve against `base` (the shipped content)."""
     docs, problems = [], []
     for file in _yaml_files(dirs):
         doc, found = read_document(file)
@@ -235,7 +248,7 @@ def _load(dirs: Sequence[Path], base: Course | None = None) -> Course:
     for doc in kept:
         problems += _cross_refs(doc, known)
     course.problems = problems
-    return course
+    return course, kept
 
 
 def _yaml_files(dirs: Sequence[Path]) -> list[Path]:
@@ -319,21 +332,32 @@ def _myths_and_pitfalls(lesson: Lesson) -> set[str]:
 
 # ---------------------------------------------------------------- `grader content check`
 
+def pack_course(directory: Path) -> Course:
+    """The content of the pack at `directory` alone; its references may point into the shipped lessons."""
+    return _load_pack(Path(directory))[0]
+
+
+def _load_pack(directory: Path) -> tuple[Course, list[_Doc]]:
+    default = default_content_dir()
+    same = directory.resolve() == default.resolve()
+    return _load([directory], None if same else load_course([default]))
+
+
 def check_content(directory: Path | None = None) -> tuple[int, str]:
     """`grader content check [DIR]`: (exit code, text). 0 and the summary line when all is valid;
     1 and one `file:line: path: message` per problem, then the summary of what did load.
 
-    DIR is checked as an instructor pack: its references may point into the shipped lessons.
+    Beyond what `load_course` reports, the authoring rules (grader.course.content.rules) apply to every file
+    checked. DIR is checked as an instructor pack: its references may point into the shipped lessons.
     """
     if directory is None:
-        course = load_course()
+        course, docs = _load(content_dirs())
     else:
         directory = Path(directory)
         if not directory.is_dir():
             return 2, f"{directory}: not a directory"
-        default = default_content_dir()
-        same = directory.resolve() == default.resolve()
-        course = _load([directory], None if same else load_course([default]))
-    if course.problems:
-        return 1, "\n".join(map(str, course.problems)) + "\n" + course.summary()
+        course, docs = _load_pack(directory)
+    problems = course.problems + authoring_problems(docs)
+    if problems:
+        return 1, "\n".join(map(str, problems)) + "\n" + course.summary()
     return 0, course.summary()

@@ -71,12 +71,20 @@ class CodeBlock(Strict):
         return self
 
 
+class Choice(Strict):
+    """One option of a prediction, with why it is right or wrong (shown whether picked or not)."""
+
+    text: NonEmpty
+    explanation: NonEmpty
+
+
 class Predict(Strict):
     """A 'predict before reading on' question: the reader commits before the section goes on."""
 
     question: NonEmpty
-    options: list[NonEmpty] = Field(min_length=2, max_length=6)
+    options: list[Choice] = Field(min_length=2, max_length=6)
     answer: int = Field(ge=0, description="0-based index into options")
+    # What the section goes on to show, after the per-option explanations.
     explanation: NonEmpty
 
     @field_validator("answer")
@@ -89,8 +97,12 @@ class Predict(Strict):
 
 
 class Myth(Strict):
+    """A "true or myth?" card: the learner says whether `belief` is true before `reality` is shown."""
+
     id: Slug
     belief: NonEmpty
+    # Whether the belief is false (a myth) or true (a fact); required so every card says which.
+    verdict: Literal["myth", "fact"]
     reality: NonEmpty
     why_it_matters: NonEmpty
 
@@ -249,7 +261,8 @@ class Limits(Strict):
 
 class ExerciseMeta(Strict):
     kind: Literal["exercise"]
-    id: Annotated[str, StringConstraints(pattern=r"^exercise[1-9][0-9]*$")]
+    # the name of its spec, specs/ID.py (grader.course.registry.EXERCISE_ID): exercise3, layernorm, kv_cache
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
     title: NonEmpty
     summary: Annotated[str, StringConstraints(min_length=1, pattern=r"^[^\n]*$")]
     description: NonEmpty
