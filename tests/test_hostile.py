@@ -46,6 +46,8 @@ CLI_FILES = ("ansi_fake_pass.py", "surrogate_message.py", "frames_deep_nesting.p
 # for the reports, torch's own allocations and the judging
 PARENT_BOUND_MB = FRAMES_BUDGET / 2**20 + 200
 MODES = ("root", "learner")
+# one worker of pytest-xdist runs this whole module: the runs are made once and shared by its tests
+pytestmark = pytest.mark.xdist_group("hostile")
 
 
 def header(path: Path, key: str) -> str | None:
@@ -72,9 +74,10 @@ def result(runs: dict[str, dict], mode: str) -> dict:
 def _run(mode: str) -> dict:
     if mode == "root" and os.geteuid() != 0:
         pytest.skip("the grader does not run as root here: the separate-uid mode needs root")
-    learner = Learner.make() if mode == "learner" and os.geteuid() == 0 else Learner.current()
     if mode == "root":
         learner = Learner(0, sys.executable, Path(tempfile.mkdtemp(prefix="forwardlab-root-")), dict(os.environ))
+    else:
+        learner = Learner.make() if os.geteuid() == 0 else Learner.current()
     home = learner.home
     course = home / "course"  # root: a private tree, reached through the bridge; learner: the learner's own
     (course / "students").mkdir(parents=True)
