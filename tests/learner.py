@@ -39,6 +39,7 @@ class Learner:
     python: str
     home: Path  # the learner's own folder (HOME, data, cache, the files it grades)
     env: dict[str, str] = field(default_factory=dict)
+    views: list[Path] = field(default_factory=list)  # trees of hard links made for it (see readable)
 
     @classmethod
     def current(cls) -> Learner:
@@ -57,11 +58,15 @@ class Learner:
         env = {"HOME": str(home), "USER": "learner", "LOGNAME": "learner", "PATH": "/usr/bin:/bin",
                "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
         learner = cls(uid, "", home, env)
-        lines = [str(learner.readable(ROOT))]
-        lines += [f"import site; site.addsitedir({str(learner.readable(p))!r})" for p in _site_folders()]
-        if not any(learner.venv(python, lines) for python in _pythons()):
-            pytest.skip(f"uid {uid} can run no Python {sys.version_info.major}.{sys.version_info.minor} "
-                        f"that imports the grader and torch from {lines}")
+        try:
+            lines = [str(learner.readable(ROOT))]
+            lines += [f"import site; site.addsitedir({str(learner.readable(p))!r})" for p in _site_folders()]
+            if not any(learner.venv(python, lines) for python in _pythons()):
+                pytest.skip(f"uid {uid} can run no Python {sys.version_info.major}.{sys.version_info.minor} "
+                            f"that imports the grader and torch from {lines}")
+        except pytest.skip.Exception:
+            learner.remove()
+            raise
         return learner
 
     def venv(self, python: str, lines: list[str]) -> bool:
@@ -84,9 +89,9 @@ class Learner:
             return folder
         view = Path(tempfile.mkdtemp(prefix="forwardlab-view-"))
         view.chmod(0o755)
+        self.views.append(view)
         done = subprocess.run(["cp", "-al", str(folder), str(view / folder.name)], capture_output=True, text=True)
         if done.returncode != 0:
-            shutil.rmtree(view, ignore_errors=True)
             pytest.skip(f"{folder} is out of reach of an unprivileged user and cannot be offered to one as hard "
                         f"links ({done.stderr.strip()}): clone the repository where others may read it")
         subprocess.run(["chmod", "-R", "a+rX", str(view)], check=True)
@@ -106,8 +111,10 @@ class Learner:
         return True
 
     def remove(self) -> None:
-        """Remove its home and, for a learner made for the tests, whatever it left in the shared folders."""
-        remove_tree(self.home)
+        """Remove its home, the views made for it and, for a learner made for the tests, whatever it left in
+        the shared folders."""
+        for folder in [self.home, *self.views]:
+            remove_tree(folder)
         if self.uid != os.getuid():
             for folder in shared_folders():
                 with contextlib.suppress(OSError):

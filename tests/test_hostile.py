@@ -55,29 +55,36 @@ def header(path: Path, key: str) -> str | None:
     return match.group(1) if match else None
 
 
-@pytest.fixture(scope="module")
-def runs() -> Iterator[dict[str, dict]]:
+class Runs:
     """mode -> what tests/hostile_run.py saw, run on first use. One mode at a time: each keeps both cores
-    busy, and the time limits must mean the same in both. Each learner's files go at the end."""
-    seen: dict[str, dict] = {}
-    yield seen
-    for run in seen.values():
-        run["learner"].remove()
+    busy, and the time limits must mean the same in both."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, dict] = {}
+        self.learners: list[Learner] = []
+
+    def __getitem__(self, mode: str) -> dict:
+        if mode not in self.seen:
+            self.seen[mode] = _run(mode, self.learners)
+        return self.seen[mode]
 
 
-def result(runs: dict[str, dict], mode: str) -> dict:
-    if mode not in runs:
-        runs[mode] = _run(mode)
-    return runs[mode]
+@pytest.fixture(scope="module")
+def runs() -> Iterator[Runs]:
+    made = Runs()
+    yield made
+    for learner in made.learners:  # its files, and whatever it left in the shared folders
+        learner.remove()
 
 
-def _run(mode: str) -> dict:
+def _run(mode: str, learners: list[Learner]) -> dict:
     if mode == "root" and os.geteuid() != 0:
         pytest.skip("the grader does not run as root here: the separate-uid mode needs root")
     if mode == "root":
         learner = Learner(0, sys.executable, Path(tempfile.mkdtemp(prefix="forwardlab-root-")), dict(os.environ))
     else:
         learner = Learner.make() if os.geteuid() == 0 else Learner.current()
+    learners.append(learner)
     home = learner.home
     course = home / "course"  # root: a private tree, reached through the bridge; learner: the learner's own
     (course / "students").mkdir(parents=True)
@@ -111,8 +118,7 @@ def _run(mode: str) -> dict:
     done = learner.run([learner.python, str(home / "hostile_run.py"), str(home / "config.json")], timeout=1500)
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-4000:]
     seen = json.loads(done.stdout)
-    seen.update(hostile=str(hostile), link=str(link) if link else None, marker=marker.exists(), config=config,
-                learner=learner)
+    seen.update(hostile=str(hostile), link=str(link) if link else None, marker=marker.exists(), config=config)
     return seen
 
 
@@ -140,8 +146,8 @@ def _link_to_private(learner: Learner, course: Path) -> Path | None:
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-def test_hostile_submission_fails_safely(runs: dict[str, dict], mode: str, path: Path) -> None:
-    seen = result(runs, mode)
+def test_hostile_submission_fails_safely(runs: Runs, mode: str, path: Path) -> None:
+    seen = runs[mode]
     if header(path, "needs") == "root" and seen["uid"] != 0:
         pytest.skip("harmful unless the children run as a uid of their own (the grader running as root)")
     status, category, fragment = expectation(path)
@@ -160,8 +166,8 @@ def test_hostile_submission_fails_safely(runs: dict[str, dict], mode: str, path:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_nothing_outlives_a_job_and_nothing_protected_changes(runs: dict[str, dict], mode: str) -> None:
-    seen = result(runs, mode)
+def test_nothing_outlives_a_job_and_nothing_protected_changes(runs: Runs, mode: str) -> None:
+    seen = runs[mode]
     assert seen["new_files"] == [], "left in the shared writable folders"
     assert seen["ipc"] == [], "System V IPC objects or POSIX queues left"
     assert seen["protected_changed"] == [], "the cache, the store or the submissions changed"
@@ -169,9 +175,9 @@ def test_nothing_outlives_a_job_and_nothing_protected_changes(runs: dict[str, di
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_correct_files_pass_among_hostile_ones_and_afterwards(runs: dict[str, dict], mode: str) -> None:
+def test_correct_files_pass_among_hostile_ones_and_afterwards(runs: Runs, mode: str) -> None:
     """Every file got one report; the correct ones in the batch passed; the same grader still grades right."""
-    seen = result(runs, mode)
+    seen = runs[mode]
     assert sorted(r["file"] for r in seen["reports"]) == sorted(file for _, file in seen["config"]["files"])
     correct = reports_of(seen, str(Path(seen["hostile"]).parent / "correct" / CORRECT.name))
     assert len(correct) >= 3 and all(r["status"] == "pass" for r in correct), correct
@@ -179,8 +185,8 @@ def test_correct_files_pass_among_hostile_ones_and_afterwards(runs: dict[str, di
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_a_link_to_a_file_the_learner_may_not_read_is_not_followed(runs: dict[str, dict], mode: str) -> None:
-    seen = result(runs, mode)
+def test_a_link_to_a_file_the_learner_may_not_read_is_not_followed(runs: Runs, mode: str) -> None:
+    seen = runs[mode]
     if not seen["link"]:
         pytest.skip("needs root: a file only root may read")
     report = reports_of(seen, seen["link"])[0]
@@ -189,13 +195,13 @@ def test_a_link_to_a_file_the_learner_may_not_read_is_not_followed(runs: dict[st
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_the_graders_memory_stays_bounded(runs: dict[str, dict], mode: str) -> None:
-    seen = result(runs, mode)
+def test_the_graders_memory_stays_bounded(runs: Runs, mode: str) -> None:
+    seen = runs[mode]
     assert seen["peak_mb"] - seen["base_mb"] < PARENT_BOUND_MB, seen
 
 
-def test_the_text_report_exits_0_or_1_and_carries_no_terminal_control(runs: dict[str, dict]) -> None:
-    cli = result(runs, "learner")["cli"]
+def test_the_text_report_exits_0_or_1_and_carries_no_terminal_control(runs: Runs) -> None:
+    cli = runs["learner"]["cli"]
     assert cli["code"] == 1, cli["stderr"]
     assert "\x1b" not in cli["stdout"] and "\x9b" not in cli["stdout"] and "\r" not in cli["stdout"]
     verdicts = re.findall(r"^exercise2 .*?  (PASS|FAIL|NOT STARTED)  ", cli["stdout"], re.M)
@@ -203,9 +209,9 @@ def test_the_text_report_exits_0_or_1_and_carries_no_terminal_control(runs: dict
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_the_isolation_is_what_the_kernel_allows(runs: dict[str, dict], mode: str) -> None:
+def test_the_isolation_is_what_the_kernel_allows(runs: Runs, mode: str) -> None:
     """Here (Linux with user namespaces, Landlock and seccomp) every layer is in use, in both modes."""
-    seen = result(runs, mode)
+    seen = runs[mode]
     assert seen["separate_uids"] == (mode == "root")
     if Path("/proc/self/ns/user").exists() and not os.environ.get("FORWARDLAB_NO_NAMESPACES"):
         assert seen["jail"]["namespaces"] and seen["jail"]["seccomp"], seen["jail"]
