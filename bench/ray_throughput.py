@@ -2,7 +2,7 @@
 
 Generates distinct exercise2 submissions (bench/batch_throughput.py's variants: correct and wrong
 mixed) and grades them in this process with each backend, as `grader check --backend local|ray`
-does (grader.grading.Grader, with or without grader.ray_pool.RayPool), separating
+does (grader.grading.Grader, with or without grader.backends.ray_actors.RayPool), separating
   start: the local pool's workers and prepared exercise; for Ray, starting a local Ray instance
          and the actors (each preparing the exercise), measured up to the first batch's end;
   per submission: warm batches of --count files, alternating local and Ray for --rounds rounds, so
@@ -42,8 +42,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="forwardlab-bench-"))
     os.environ.update(FORWARDLAB_DATA_DIR=str(tmp / "data"), FORWARDLAB_CACHE_DIR=str(tmp / "cache"),
                       RAY_TMPDIR=tempfile.mkdtemp(prefix="flray-", dir="/tmp"))
+    from grader.backends.ray_actors import RayPool
     from grader.grading import Grader
-    from grader.ray_pool import RayPool
 
     files = generate(tmp / "submissions", 2 * (args.count + WARM_UP))["exercise2"]
     warm_up, timed = files[:WARM_UP], files[WARM_UP:WARM_UP + args.count]

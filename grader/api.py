@@ -6,8 +6,10 @@ Importing this module is cheap (no torch, no pydantic); the heavy parts load on 
 - `GradingClient`: a warm grading worker in a separate process, for fast re-checks from a UI that
   must never import torch itself (the TUI, `grader watch`).
 - `next_hint`, `init_workspace`, `default_file`: the learner's workspace.
-- `trace`, `train`: the pipeline and training traces of the learner's model (also on GradingClient).
-- `progress_summary`, `review_outlook`, `duration_text`: the progress dashboard and the review schedule.
+- `trace`, `train`: the pipeline and training traces of the learner's model (also on GradingClient), each
+  with `grader check`'s verdict on the file; `check_note` words that verdict for the top of the view.
+- `progress_summary`, `review_outlook`: the progress dashboard and the review schedule;
+  `duration_text`, `plural`, `code_spans`: numbers as people say them, code marked in plain text.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from grader.course.progress import ProgressStore
 from grader.course.workspace import default_file, init_workspace  # noqa: F401  (re-exported)
 from grader.errors import UsageError
 from grader.report import Report
+from grader.watching import FileWatcher  # noqa: F401  (re-exported)
+from grader.wording import code_spans, duration_text, plural  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from grader.course.content import Course
@@ -108,19 +112,43 @@ def next_hint(exercise: str, store: ProgressStore) -> tuple[int, int, str]:
 
 
 def trace(exercise: str, file: str | Path | None = None, *, batch: int | None = None) -> dict:
-    """The pipeline trace of the learner's forward beside the reference's (see grader.modes.trace.trace_file)."""
-    from grader.modes.trace import trace_file
+    """The pipeline trace of the learner's forward beside the reference's (see grader.modes.trace.trace_file),
+    with `grader check`'s verdict on the file under "check" (see grader.modes.verdict)."""
+    from grader.grading import Grader
+    from grader.judging.prepare import reference_cache
+    from grader.modes.verdict import checked
 
-    return trace_file(exercise, file, batch)
+    exercise_id = resolve_exercise(exercise)
+    with Grader(jobs=1, cache=reference_cache()) as grader:  # its zygote imports torch while this process does
+        from grader.modes.trace import trace_file
+
+        return checked(grader, exercise_id, file, lambda zygote: trace_file(exercise_id, file, batch, zygote=zygote))
 
 
-def train(exercise: str, file: str | Path | None = None, *, epochs: int = 5, seed: int = 0,
-          on_epoch: Callable[[dict], None] | None = None) -> dict:
-    """Train the learner's digit classifier on real digits (see grader.modes.train.train_file)."""
+def train(exercise: str, file: str | Path | None = None, *, epochs: int = 5, seed: int = 0, lr: float = 1e-3,
+          optimizer: str = "adam", on_epoch: Callable[[dict], None] | None = None) -> dict:
+    """Train the learner's digit classifier on real digits (see grader.modes.train.train_file), with
+    `grader check`'s verdict on the file under "check"."""
+    from grader.grading import Grader
     from grader.isolation.training import Settings
-    from grader.modes.train import train_file
+    from grader.judging.prepare import reference_cache
+    from grader.modes.train import check_trainable, train_file, validate
+    from grader.modes.verdict import checked
 
-    return train_file(exercise, file, Settings(epochs=epochs, seed=seed), on_epoch=on_epoch)
+    exercise_id = check_trainable(exercise)
+    settings = Settings(epochs=epochs, seed=seed, lr=lr, optimizer=optimizer)
+    validate(settings)
+    with Grader(jobs=1, cache=reference_cache()) as grader:  # its zygote imports torch while this process does
+        return checked(grader, exercise_id, file,
+                       lambda zygote: train_file(exercise_id, file, settings, zygote=zygote, on_epoch=on_epoch))
+
+
+def check_note(check: dict | None, mode: str) -> str | None:
+    """What the top of a trace ("trace") or training ("train") view says when the file fails `grader check`:
+    the `"check"` of a trace or train result, turned into a sentence and a lesson (see grader.modes.verdict)."""
+    from grader.modes.verdict import check_note as note
+
+    return note(check, mode)
 
 
 def progress_summary(store: ProgressStore, course: Course | None = None, today: date | None = None) -> dict:
@@ -129,14 +157,6 @@ def progress_summary(store: ProgressStore, course: Course | None = None, today: 
     from grader.course.dashboard import summary
 
     return summary(course if course is not None else load_course(), store, today)
-
-
-def duration_text(seconds: float) -> str:
-    """Time spent as people say it: '1 h 05 min', '12 min', '40 s'."""
-    minutes = int(seconds // 60)
-    if minutes >= 60:
-        return f"{minutes // 60} h {minutes % 60:02d} min"
-    return f"{minutes} min" if minutes else f"{int(seconds)} s"
 
 
 def trainable_exercises() -> tuple[str, ...]:

@@ -4,7 +4,7 @@ service and notebooks alike. `Grader.check` resolves the files, reads each as th
 submissions once, prepares the exercise once (grader.judging.prepare), runs each submission in an
 isolated child (grader.isolation) and judges what it observed (grader.judging.judge).
 
-Where the children run is a `Pool`: by default the Grader's own warm zygotes; `grader.ray_pool`
+Where the children run is a `Pool`: by default the Grader's own warm zygotes; `grader.backends.ray_actors`
 runs the same on Ray actors, across machines. Either way the reports are told the same way.
 """
 
@@ -51,7 +51,7 @@ JobDone = Callable[[int, Report, str], None]
 
 
 class Pool(Protocol):
-    """Where a batch's jobs run when not on the Grader's own zygotes (grader.ray_pool.RayPool).
+    """Where a batch's jobs run when not on the Grader's own zygotes (grader.backends.ray_actors.RayPool).
     `grade_many` calls `done` once per job, from any thread, and returns when every job is done;
     a job that cannot run gets `unrunnable`'s report, never an exception."""
 

@@ -16,11 +16,14 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from grader.errors import UsageError
 from grader.isolation.worker import pipes
 from grader.report import Report
+
+if TYPE_CHECKING:
+    from grader.grading import Grader
 
 
 def serve(store_path: str | None) -> int:
@@ -55,21 +58,28 @@ def serve(store_path: str | None) -> int:
     return 0
 
 
-def _run_mode(request: dict, grader, protocol) -> dict:
-    """A pipeline trace or a training run on the worker's warm zygote (a fresh one if it died)."""
-    zygote = grader.zygotes[0] if grader.zygotes[0].alive else None
+def _run_mode(request: dict, grader: Grader, protocol: IO[str]) -> dict:
+    """A pipeline trace or a training run on the worker's warm zygote, with the file's check verdict."""
+    from grader.course.registry import resolve
+    from grader.modes.verdict import checked
+
+    exercise, file = resolve(request["exercise"]), request.get("file")
     if request["op"] == "trace":
         from grader.modes.trace import trace_file
 
-        return trace_file(request["exercise"], request.get("file"), request.get("batch"), zygote=zygote)
+        return checked(grader, exercise, file,
+                       lambda zygote: trace_file(exercise, file, request.get("batch"), zygote=zygote))
     from grader.isolation.training import Settings
-    from grader.modes.train import train_file
+    from grader.modes.train import check_trainable, train_file, validate
 
     def send(row: dict) -> None:
         protocol.write(json.dumps({"event": row}) + "\n")
 
-    return train_file(request["exercise"], request.get("file"), Settings(**request.get("settings", {})),
-                      zygote=zygote, on_epoch=send)
+    settings = Settings(**request.get("settings", {}))
+    check_trainable(exercise)  # usage errors before the check runs
+    validate(settings)
+    return checked(grader, exercise, file,
+                   lambda zygote: train_file(exercise, file, settings, zygote=zygote, on_epoch=send))
 
 
 class ServiceError(RuntimeError):

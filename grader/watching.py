@@ -51,6 +51,8 @@ def polling_reason(path: Path) -> str | None:
     """Why file events may not arrive for `path` (so poll), or None when they should."""
     if os.environ.get(POLL_ENV, "") not in ("", "0"):
         return f"{POLL_ENV} is set"
+    if not path.parent.is_dir():  # no folder to take events from yet (e.g. before `grader init`)
+        return f"{path.parent} does not exist yet"
     if importlib.util.find_spec("watchfiles") is None:
         return "watchfiles is not installed"
     kind = filesystem_type(path.parent)

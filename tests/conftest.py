@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from tui_support import write_content
+from tui_support import write_content, write_spotter
 
 from grader.course.progress import ProgressStore
 from grader.report import Report
@@ -65,6 +65,12 @@ def expectation(path: Path) -> tuple[str, str | None, str | None]:
 @pytest.fixture
 def content_dir(tmp_path: Path) -> Path:
     return write_content(tmp_path / "content")
+
+
+@pytest.fixture
+def modes_content(content_dir: Path) -> Path:
+    """The content pack with a pitfall spotter too (for the practice modes)."""
+    return write_spotter(content_dir)
 
 
 @pytest.fixture

@@ -194,6 +194,20 @@ def test_content_check_prints_the_summary(grader) -> None:
     assert re.fullmatch(r"\d+ lessons, \d+ quizzes \(\d+ questions\), \d+ exercises\n", result.stdout)
 
 
+def test_text_output_shows_code_without_markdown_backticks() -> None:
+    from rich.console import Console
+
+    from grader.output.text import report_view
+    from grader.report import CheckResult, Report
+
+    check = CheckResult("hooks/call", "hooks", "fail", "your forward calls `self.fc1.forward(x)`: it skips `__call__`",
+                        "call the module: `self.fc1(x)`")
+    console = Console(width=200, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(report_view(Report("exercise6", "f.py", "fail", checks=[check])))
+    text = console.export_text()
+    assert "it skips __call__" in text and "call the module: self.fc1(x)" in text and "`" not in text
+
+
 # --- internal error: exit 3 ------------------------------------------------------------------
 
 def test_internal_error_exits_3_with_the_traceback(monkeypatch, capsys, tmp_path: Path) -> None:

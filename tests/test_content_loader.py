@@ -66,6 +66,7 @@ title: One
 summary: The first.
 description: Do it.
 lessons: [demo, demo#bugs]
+after: demo
 hints: [a, b, c]
 """
 
@@ -106,7 +107,7 @@ def valid(**override: str) -> dict[str, str]:
 def test_valid_pack_loads(tmp_path: Path) -> None:
     course = load_course([write(tmp_path, valid())])
     assert course.problems == []
-    assert course.summary() == "1 lessons, 1 quizzes (1 questions), 1 exercises"
+    assert course.summary() == "1 lesson, 1 quiz (1 question), 1 exercise"
     assert course.section("demo#bugs")[1].pitfalls[0].bug_line == 2
     assert course.quizzes_for("demo")[0].id == "demo-quiz"
     assert course.spotters_for("demo")[0].snippets[0].pitfall == "pit-a"
@@ -198,10 +199,12 @@ def test_spotter_rules(tmp_path: Path, old: str, new: str, expected: str) -> Non
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
-    ("hints: [a, b, c]\n", "hints: [a, b]\n", ":7: hints: List should have at least 3 items"),
+    ("hints: [a, b, c]\n", "hints: [a, b]\n", ":8: hints: List should have at least 3 items"),
     ("lessons: [demo, demo#bugs]\n", "lessons: [demo, demo#nope]\n",
      ":6: lessons.1: lesson 'demo' has no section 'nope'"),
-    ("hints: [a, b, c]\n", "hints: [a, b, c]\nlimits: {time_s: -1}\n", ":8: limits.time_s: Input should be greater"),
+    ("hints: [a, b, c]\n", "hints: [a, b, c]\nlimits: {time_s: -1}\n", ":9: limits.time_s: Input should be greater"),
+    ("after: demo\n", "after: ghost\n", ":7: after: unknown lesson 'ghost'"),
+    ("after: demo\n", "", ":1: after: missing required field"),
     ("id: exercise1\n", "id: exercise2\n", ":2: id: exercise id 'exercise2' must match its file name"),
 ])
 def test_exercise_rules(tmp_path: Path, old: str, new: str, expected: str) -> None:
@@ -222,6 +225,16 @@ def test_exercise_rules(tmp_path: Path, old: str, new: str, expected: str) -> No
 def test_file_level_problems(tmp_path: Path, text: str, expected: str) -> None:
     found = problems(tmp_path, valid(**{"lessons/extra.yaml": text}))
     assert len(found) == 1 and found[0].startswith(str(tmp_path / "lessons/extra.yaml") + expected), found
+
+
+def test_an_exercise_is_listed_after_every_lesson_it_needs(tmp_path: Path) -> None:
+    later = LESSON.replace("id: demo", "id: later").replace("order: 1", "order: 2")
+    needs_later = EXERCISE.replace("lessons: [demo, demo#bugs]", "lessons: [demo, later#bugs]")
+    found = problems(tmp_path, valid(**{"lessons/later.yaml": later, "exercises/exercise1.yaml": needs_later}))
+    assert found == [f"{tmp_path}/exercises/exercise1.yaml:7: after: listed after lesson 'demo', but it needs "
+                     "lesson 'later', which comes later: name that lesson or a later one"]
+    fixed = needs_later.replace("after: demo", "after: later")
+    assert problems(tmp_path / "fixed", valid(**{"lessons/later.yaml": later, "exercises/exercise1.yaml": fixed})) == []
 
 
 def test_undecodable_file(tmp_path: Path) -> None:
@@ -253,7 +266,8 @@ def test_all_problems_reported_and_the_rest_loads(tmp_path: Path) -> None:
 def test_env_var_adds_a_content_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pack = write(tmp_path / "pack", {"lessons/extra.yaml": LESSON.replace("id: demo", "id: extra-demo"),
                                      "exercises/exercise99.yaml": EXERCISE.replace("exercise1", "exercise99")
-                                     .replace("[demo, demo#bugs]", "[extra-demo#bugs]")})
+                                     .replace("[demo, demo#bugs]", "[extra-demo#bugs]")
+                                     .replace("after: demo", "after: extra-demo")})
     monkeypatch.setenv("FORWARDLAB_CONTENT_PATH", str(pack))
     course = load_course()
     assert course.problems == []
@@ -271,22 +285,23 @@ def test_load_exercise_meta(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         load_exercise_meta("../lessons/x")
     with pytest.raises(ContentError) as err:
         load_exercise_meta("exercise77")
-    assert str(err.value) == f"{pack}/exercises/exercise77.yaml:7: hints: List should have at least 3 items " \
+    assert str(err.value) == f"{pack}/exercises/exercise77.yaml:8: hints: List should have at least 3 items " \
                              "after validation, not 1"
 
 
 def test_check_content_output(tmp_path: Path) -> None:
     pack = write(tmp_path / "ok", {"exercises/exercise50.yaml": EXERCISE.replace("exercise1", "exercise50")
-                                   .replace("lessons: [demo, demo#bugs]", "lessons: [forward-method]")})
+                                   .replace("lessons: [demo, demo#bugs]", "lessons: [forward-method]")
+                                   .replace("after: demo", "after: forward-method")})
     code, text = check_content(pack)
-    assert (code, text) == (0, "0 lessons, 0 quizzes (0 questions), 1 exercises")
+    assert (code, text) == (0, "0 lessons, 0 quizzes (0 questions), 1 exercise")
     bad = write(tmp_path / "bad", valid(**{"quizzes/demo.yaml": QUIZ.replace("lesson: demo", "lesson: ghost")}))
     code, text = check_content(bad)
     assert code == 1
     assert text.splitlines() == [f"{bad}/quizzes/demo.yaml:4: lesson: unknown lesson 'ghost'",
                                  f"{bad}/quizzes/demo.yaml:5: questions: a quiz needs at least 12 questions to "
                                  "measure anything, found 1",
-                                 "1 lessons, 1 quizzes (1 questions), 1 exercises"]
+                                 "1 lesson, 1 quiz (1 question), 1 exercise"]
     assert check_content(tmp_path / "missing")[0] == 2
 
 
@@ -321,7 +336,7 @@ def check_lines(root: Path, files: dict[str, str]) -> list[str]:
 
 def test_a_pack_that_follows_the_rules_passes(tmp_path: Path) -> None:
     assert check_content(write(tmp_path, valid(**{"quizzes/demo.yaml": quiz_text()}))) == (
-        0, "1 lessons, 1 quizzes (12 questions), 1 exercises")
+        0, "1 lesson, 1 quiz (12 questions), 1 exercise")
 
 
 def test_rule_quiz_size(tmp_path: Path) -> None:

@@ -179,6 +179,31 @@ def test_exercise_meta(exercise_id: str) -> None:
     assert "[" in meta.description, "the description states the input and output shapes"
 
 
+def test_the_outline_lists_each_exercise_after_the_lesson_it_needs(tmp_path) -> None:
+    """Up next follows the outline: an exercise comes only once every lesson it needs has come."""
+    from grader.course.outline import build_outline, next_item
+    from grader.course.progress import ProgressStore
+
+    store = ProgressStore(tmp_path / "progress.sqlite3")
+    outline = build_outline(course(), store)
+    lessons = [item.id for item in outline if item.kind == "lesson"]
+    seen: list[str] = []
+    for item in outline:
+        if item.kind == "lesson":
+            seen.append(item.id)
+        elif item.kind == "exercise":
+            meta = course().exercise(item.id)
+            assert seen[-1] == meta.after, item.id
+            needed = {ref.partition("#")[0] for ref in meta.lessons}
+            assert needed <= set(seen), f"{item.id} is listed before {needed - set(seen)}"
+    assert lessons == [lesson.id for lesson in course().lessons]
+    # the ids stay: `grader check exercise3` is still TinyCNN, now listed after the batching lesson
+    assert course().exercise("exercise3").title == "TinyCNN"
+    assert course().exercise("exercise3").after == "batching-and-shapes"
+    assert next_item(outline).id == lessons[0]
+    store.close()
+
+
 # ------------------------------------------------------------------ running the code
 
 RUNNER = textwrap.dedent("""

@@ -102,7 +102,7 @@ def test_content_check_command_exit_codes(tmp_path: Path) -> None:
     (tmp_path / "pack" / "quizzes" / "forward-quiz.yaml").write_text(
         quiz_text(quiz_id="forward-quiz", lesson="forward-basics", section="forward-basics#overview"))
     done = run()
-    assert done.returncode == 0 and done.stdout.strip() == "1 lessons, 1 quizzes (12 questions), 1 exercises"
+    assert done.returncode == 0 and done.stdout.strip() == "1 lesson, 1 quiz (12 questions), 1 exercise"
 
 
 @run_async

@@ -40,8 +40,8 @@ def _mentioning(text: str) -> list[int]:
 
 def test_ray_actors_give_the_local_pools_verdicts(grade, monkeypatch: pytest.MonkeyPatch) -> None:
     ray = pytest.importorskip("ray")
+    from grader.backends.ray_actors import RayPool
     from grader.grading import Grader
-    from grader.ray_pool import RayPool
 
     folder = tempfile.mkdtemp(prefix="flray-", dir="/tmp")  # short: Ray's socket paths must fit
     monkeypatch.setenv("RAY_TMPDIR", folder)

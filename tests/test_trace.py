@@ -145,9 +145,14 @@ def test_cli_json_and_text(tmp_path, capsys) -> None:
     assert main(["trace", "2", str(path), "--batch", "8", "--json"]) == 1
     result = json.loads(capsys.readouterr().out)
     assert result["exercise"] == "exercise2" and result["first_divergence"]["name"] == "fc2"
+    assert result["check"]["status"] == "fail" and result["check"]["failed"]  # `grader check`'s verdict too
+    assert main(["trace", "2", str(path), "--batch", "8"]) == 1
+    text = capsys.readouterr().out
+    assert text.startswith("✗ Your file fails grader check (") and "`" not in text  # no Markdown backticks
     assert main(["trace", "2", str(write(tmp_path, DIGITS_MODULES, "ok.py")), "--batch", "8"]) == 0
     text = capsys.readouterr().out
     assert "8x784" in text and "fc1 (Linear)" in text and "matches the reference" in text
+    assert "fails grader check" not in text
 
 
 @pytest.mark.parametrize("argv, fragment", [

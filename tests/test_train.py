@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
 import pytest
-from test_trace import DIGITS_BAD_VIEW, DIGITS_MIXED, DIGITS_MODULES, HEAD, write
+from test_trace import DIGITS_BAD_VIEW, DIGITS_MIXED, DIGITS_MODULES, DIGITS_NO_RELU, HEAD, write
 
 from grader.cli import main
+from grader.commands.train_cmd import loss_chart, train_view
 from grader.course.content import load_course
 from grader.errors import UsageError
 from grader.isolation.training import Settings
-from grader.modes.train import load_digits, train_file
+from grader.modes.train import load_digits, observation, train_file
+from grader.modes.verdict import checked
 
 DIGITS_WIDE = HEAD + "        return self.relu(self.fc1(self.flatten(x)))\n"  # returns [B, 128]
 TINY_CNN = """\
@@ -92,6 +95,47 @@ def test_a_model_that_cannot_train_stops_cleanly(tmp_path, zygote, source, fragm
     result = train_file("2", write(tmp_path, source), Settings(epochs=2), zygote=zygote)
     assert result["status"] == "error" and result["history"] == []
     assert fragment in result["error"] and result["error"].startswith("epoch 1:")
+
+
+def test_a_model_without_its_relu_trains_well_and_still_fails_its_checks(tmp_path, grader_session) -> None:
+    """The lesson the training view teaches, measured: accuracy is not correctness."""
+    path = write(tmp_path, DIGITS_NO_RELU)
+    result = checked(grader_session, "exercise2", path,
+                     lambda zygote: train_file("2", path, Settings(epochs=5), zygote=zygote))
+    assert result["status"] == "ok" and 0.85 <= result["accuracy"] < 0.95  # "about 90%"
+    assert result["check"]["status"] == "fail" and result["check"]["failed"][0]["category"] == "values"
+    shown = _text(train_view(result))
+    assert shown.startswith("✗ Your file fails grader check") and "`" not in shown
+    assert "about 90%" in shown and "✓" not in shown  # no tick for a wrong forward, however well it trains
+
+
+def test_training_the_stub_says_not_started(tmp_path, zygote) -> None:
+    from grader.course.workspace import stub_sources
+
+    result = train_file("2", write(tmp_path, stub_sources()["exercise2.py"]), Settings(epochs=1), zygote=zygote)
+    assert result["status"] == "not-started" and result["history"] == []
+    assert _text(train_view({**result, "check": {"status": "not-started", "failed": []}})).startswith("○ Not started")
+
+
+@pytest.mark.parametrize("accuracy, expected", [(0.80, "accuracy up"), (0.75, "accuracy unchanged"),
+                                                (0.70, "accuracy down")])
+def test_observations_name_the_actual_comparison(accuracy, expected) -> None:
+    previous = {"loss": 1.0, "train_accuracy": 0.75, "accuracy": 0.75}
+    row = {"loss": 0.5, "train_accuracy": accuracy + 0.02, "accuracy": accuracy}
+    assert observation(row, previous).startswith(f"loss down, {expected}")
+
+
+def test_the_loss_chart_spaces_two_digit_epochs() -> None:
+    axis = loss_chart([1.0 - 0.05 * i for i in range(14)]).splitlines()[-1]
+    assert axis.split() == [str(n) for n in range(1, 15)] + ["epochs"]
+
+
+def _text(renderable) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(renderable)
+    return console.export_text()
 
 
 def test_the_cnn_trains_too(tmp_path, zygote) -> None:

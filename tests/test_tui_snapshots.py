@@ -1,73 +1,122 @@
-"""Snapshot tests of the main screens (pytest-textual-snapshot), on the small fixture content pack.
+"""Snapshot tests of every screen (pytest-textual-snapshot) at 80x24 and at 120x40, on the small fixture pack.
 
+Deterministic by construction: a fresh store per test, history seeded at fixed dates (never "today"),
+the check time pinned, canned traces and training runs from the fake worker, no spinner on screen.
 Regenerate with `pytest tests/test_tui_snapshots.py --snapshot-update` and look at the SVGs.
 """
 
 from __future__ import annotations
 
-import random
+import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from tui_support import fake_factory, make_report, write_content
+from tui_support import make_modes_app, make_report, settle, write_content
 
 from grader.course.progress import ProgressStore
 from tui.app import ForwardLabApp
+from tui.screens import exercise_screen
 
-SIZE = (110, 34)
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+DAY_1, DAY_2 = datetime(2024, 3, 1, 10, 0).timestamp(), datetime(2024, 3, 2, 10, 0).timestamp()
+FAR = datetime(2099, 1, 1).timestamp()
+
+
+@pytest.fixture(params=list(SIZES), ids=list(SIZES))
+def size(request: pytest.FixtureRequest) -> tuple[int, int]:
+    return SIZES[request.param]
 
 
 @pytest.fixture
-def app(workspace: Path, store: ProgressStore) -> ForwardLabApp:
-    # The broken lesson makes the home screen show its problem list; paths are relative to the cwd.
-    write_content(workspace / "content", broken=True)
-    _, factory = fake_factory(store, make_report("fail"))
-    # a seeded shuffle: the options come in the same order on every run
-    return ForwardLabApp(store, content_dirs=[workspace / "content"], grading_client=factory, rng=random.Random(0))
+def app(workspace: Path, store: ProgressStore, modes_content: Path, monkeypatch: pytest.MonkeyPatch) -> ForwardLabApp:
+    monkeypatch.setattr(exercise_screen, "stamp", lambda at: "at 10:00")  # a check's time of day, pinned
+    return make_modes_app(store, modes_content)[0]
 
 
-async def _settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+def seed_history(store: ProgressStore) -> None:
+    """Two days of answers, a check and time spent, in March 2024; one review due, one due in 2099."""
+    answers = [("quiz", "forward-quiz/main-job", "B", 0, DAY_1), ("quiz", "forward-quiz/main-job", "A", 1, DAY_2),
+               ("quiz", "forward-quiz/linear-parts", "A,B", 1, DAY_2), ("spotter", "forward-spotter/direct-forward",
+                                                                        "2", 0, DAY_2)]
+    with store.transaction() as db:
+        db.executemany("INSERT INTO answers(kind, item, answer, correct, at) VALUES (?,?,?,?,?)", answers)
+        report = make_report("fail").to_dict()
+        db.execute("INSERT INTO checks(exercise, file, status, passed, total, duration_s, report, at) "
+                   "VALUES (?,?,?,?,?,?,?,?)",
+                   ("exercise1", report["file"], "fail", 2, 5, 0.12, json.dumps(report), DAY_2))
+        db.executemany("INSERT INTO activity(item, seconds, at) VALUES (?,?,?)",
+                       [("lesson:forward-basics", 600, DAY_1), ("quiz:forward-quiz", 240, DAY_2)])
+        db.executemany("INSERT INTO review(item, box, due, at) VALUES (?,?,?,?)",
+                       [("spotter:forward-spotter/direct-forward", 1, DAY_2, DAY_2),
+                        ("quiz:forward-quiz/main-job", 2, FAR, DAY_2)])
 
 
-def test_home(app: ForwardLabApp, snap_compare) -> None:
-    assert snap_compare(app, terminal_size=SIZE)
+def test_home(app: ForwardLabApp, size, snap_compare) -> None:
+    assert snap_compare(app, terminal_size=size)
 
 
-def test_lesson_prediction(app: ForwardLabApp, snap_compare) -> None:
-    assert snap_compare(app, terminal_size=SIZE, press=["enter", "n"])
+def test_home_with_content_problems(workspace: Path, store: ProgressStore, snap_compare) -> None:
+    content = write_content(workspace / "broken-pack", broken=True)
+    app = make_modes_app(store, content)[0]
+    assert snap_compare(app, terminal_size=SIZES["80x24"])
 
 
-def test_lesson_prediction_revealed(app: ForwardLabApp, snap_compare) -> None:
-    assert snap_compare(app, terminal_size=SIZE, press=["enter", "n", "b", "enter"])
+def test_lesson_prediction(app: ForwardLabApp, size, snap_compare) -> None:
+    assert snap_compare(app, terminal_size=size, press=["enter", "n"])
 
 
-def test_myth_card(app: ForwardLabApp, snap_compare) -> None:
-    assert snap_compare(app, terminal_size=SIZE, press=["enter", "s", "end", "enter", "b", "enter"])
+def test_lesson_sections_drawer(app: ForwardLabApp, snap_compare) -> None:
+    assert snap_compare(app, terminal_size=SIZES["80x24"], press=["enter", "s"])
 
 
-def test_quiz_feedback(app: ForwardLabApp, snap_compare) -> None:
-    assert snap_compare(app, terminal_size=SIZE, press=["down", "enter", "2", "enter"])
+def test_lesson_myth_revealed(app: ForwardLabApp, size, snap_compare) -> None:
+    assert snap_compare(app, terminal_size=size, press=["enter", "s", "end", "enter", "b", "enter"])
 
 
-def test_quiz_summary(app: ForwardLabApp, snap_compare) -> None:
-    assert snap_compare(app, terminal_size=SIZE, press=["down", "enter", "2", "enter", "enter", "a", "b", "enter",
-                                                        "enter"])
+def test_quiz_feedback(app: ForwardLabApp, size, snap_compare) -> None:
+    assert snap_compare(app, terminal_size=size, press=["down", "enter", "2", "enter"])
 
 
-def test_exercise_failing_report(app: ForwardLabApp, snap_compare) -> None:
+def test_exercise_failing_report(app: ForwardLabApp, size, snap_compare) -> None:
     async def check(pilot) -> None:
         await pilot.press("down", "down", "enter")
-        await _settle(pilot)
+        await settle(pilot.app, pilot)
         await pilot.press("h", "c")
-        await _settle(pilot)
-        # The status line carries the time of the check; pin it.
-        pilot.app.screen.query_one("#grading-label").update("last checked · saving re-checks")
-        await pilot.pause()
+        await settle(pilot.app, pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=check)
+    assert snap_compare(app, terminal_size=size, run_before=check)
 
 
-def test_help(app: ForwardLabApp, snap_compare) -> None:
-    assert snap_compare(app, terminal_size=SIZE, press=["f1"])
+def test_trace(app: ForwardLabApp, size, snap_compare) -> None:
+    async def trace(pilot) -> None:
+        await pilot.press("t")
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=trace)
+
+
+def test_train(app: ForwardLabApp, size, snap_compare) -> None:
+    async def train(pilot) -> None:
+        await pilot.press("l", "t")
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=train)
+
+
+def test_spotter(app: ForwardLabApp, size, snap_compare) -> None:
+    assert snap_compare(app, terminal_size=size, press=["s", "2", "enter"])
+
+
+def test_review(app: ForwardLabApp, store: ProgressStore, size, snap_compare) -> None:
+    seed_history(store)
+    assert snap_compare(app, terminal_size=size, press=["r"])
+
+
+def test_progress(app: ForwardLabApp, store: ProgressStore, size, snap_compare) -> None:
+    seed_history(store)
+    assert snap_compare(app, terminal_size=size, press=["p"])
+
+
+def test_help(app: ForwardLabApp, size, snap_compare) -> None:
+    assert snap_compare(app, terminal_size=size, press=["enter", "f1"])

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import Notify
 from textual.screen import Screen
 
 from grader.course.content import load_course
@@ -25,6 +26,7 @@ from tui.screens.help_screen import HelpScreen
 from tui.screens.home_screen import HomeScreen
 from tui.screens.lesson_screen import LessonScreen
 from tui.screens.quiz_screen import QuizScreen
+from tui.widgets.lab_footer import NARROW
 
 if TYPE_CHECKING:
     from grader.api import GradingClient
@@ -53,9 +55,14 @@ class ForwardLabApp(App[None]):
     TITLE = "Forward Lab"
     SUB_TITLE = "how PyTorch's forward() works"
     COMMANDS = App.COMMANDS | {CourseCommands}
+    # Screens get the class -narrow below 100 columns and -short below 32 rows; the stylesheet folds
+    # sidebars and trims margins there, so that every screen works in a standard 80x24 terminal.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help", tooltip="Keys for this screen and how Forward Lab works"),
-        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit", tooltip="Leave Forward Lab (progress is saved as you go)"),
+        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit",
+                tooltip="Leave Forward Lab (progress is saved as you go)"),
     ]
 
     def __init__(
@@ -131,6 +138,14 @@ class ForwardLabApp(App[None]):
         yield from super().get_system_commands(screen)
         for mode, title, help_text in MODE_COMMANDS:
             yield SystemCommand(title, help_text, partial(self.open_mode, mode))
+
+    def _on_notify(self, event: Notify) -> None:
+        # One toast per message: a repeat (a key pressed again) replaces the one still showing.
+        new = event.notification
+        for old in list(self._notifications):
+            if (old.message, old.title, old.severity) == (new.message, new.title, new.severity):
+                self._unnotify(old, refresh=False)
+        super()._on_notify(event)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

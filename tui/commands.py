@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from grader.course.outline import OutlineItem, build_outline
-from tui.widgets.course_outline import KIND_LABELS
+from tui.widgets.course_outline import item_label
 
 if TYPE_CHECKING:
     from tui.app import ForwardLabApp
@@ -26,18 +26,15 @@ class CourseCommands(Provider):
         app = cast("ForwardLabApp", self.app)
         return partial(app.open_item, item.kind, item.id)
 
-    @staticmethod
-    def _label(item: OutlineItem) -> str:
-        return f"{KIND_LABELS[item.kind]}: {item.title}"
 
     async def discover(self) -> Hits:
         for item in self._items():
-            yield DiscoveryHit(self._label(item), self._open(item), help=item.detail)
+            yield DiscoveryHit(item_label(item), self._open(item), help=item.detail)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for item in self._items():
-            label = self._label(item)
+            label = item_label(item)
             score = matcher.match(label)
             if score > 0:
                 yield Hit(score, matcher.highlight(label), self._open(item), text=label, help=item.detail)

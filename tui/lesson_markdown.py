@@ -6,7 +6,20 @@ box drawing keeps its alignment, traces as tables. Myths and the prediction are 
 
 from __future__ import annotations
 
+import re
+
 from grader.course.content import Pitfall, Section
+
+LESSON_REF = re.compile(r"\blesson \*([a-z0-9][a-z0-9-]*)\*")  # "lesson *hooks-and-call*": an id in prose
+
+
+def name_lessons(markdown: str, titles: dict[str, str]) -> str:
+    """Lesson ids the prose refers to ("lesson *hooks-and-call*") as learners know them: by title."""
+    def title(match: re.Match[str]) -> str:
+        known = titles.get(match.group(1))
+        return f"the lesson *{known}*" if known else match.group()
+
+    return LESSON_REF.sub(title, markdown)
 
 
 def _fence(code: str, language: str = "") -> str:

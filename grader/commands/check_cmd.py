@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _ray_pool(args: argparse.Namespace, exercise_id: str):
-    from grader.ray_pool import RayPool, require_ray
+    from grader.backends.ray_actors import RayPool, require_ray
 
     require_ray()  # not installed: one usage line, before anything starts
     return RayPool(args.address, args.jobs, args.gpus_per_actor, _limits(args, exercise_id), args.sandbox)

@@ -15,11 +15,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
     from grader.api import next_hint
     from grader.commands.common import open_store
+    from grader.output.text import prose
 
     shown, total, text = next_hint(args.exercise, open_store())
-    print(f"Hint {shown}/{total}: {text}")
+    console = Console(soft_wrap=True)  # one line per hint, as plain as the terminal allows
+    console.print(prose(f"Hint {shown}/{total}: {text}"))
     if shown == total:
-        print("(that was the last hint)")
+        console.print("(that was the last hint)")
     return 0

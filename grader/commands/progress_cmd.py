@@ -38,13 +38,14 @@ def progress_view(data: dict):
     from rich.text import Text
 
     from grader.api import duration_text as duration
+    from grader.api import plural
 
     review = data["review"]
     head = Text.assemble(
         ("Forward Lab progress  ", "bold"), f"{data['items_done']}/{data['items_total']} items done · ",
         (f"{data['exercises_passed']}/{data['exercises_total']}", "bold"), " exercises passed · ",
         f"{duration(data['time_spent_s']['total'])} spent · {data['streak_days']}-day streak · "
-        f"{data['score']} first-try points · {data['fixed_on_retry']} fixed on retry",
+        f"{plural(data['score'], 'first-try point')} · {data['fixed_on_retry']} fixed on retry",
     )
     next_due = f" (next on {review['next_due']})" if review["next_due"] else ""
     due = Text.assemble(("Review: ", "bold"),

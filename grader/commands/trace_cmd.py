@@ -23,18 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.api import trace
     from grader.course.registry import resolve
     from grader.grading import submission_paths
-    from grader.isolation.worker import Zygote
 
     submission_paths(resolve(args.exercise), [args.file])  # usage errors before anything starts
-    zygote = Zygote()  # it imports torch while this process does
-    try:
-        from grader.modes.trace import trace_file
-
-        result = trace_file(args.exercise, args.file, args.batch, zygote=zygote)
-    finally:
-        zygote.close()
+    result = trace(args.exercise, args.file, batch=args.batch)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -60,8 +54,12 @@ def trace_view(result: dict, width: int = 80):
     from rich.table import Table
     from rich.text import Text
 
+    from grader.modes.verdict import check_note
+    from grader.output.text import prose
+
     if not result["stages"]:  # it did not even load: nothing ran, only the reason is worth showing
-        return Text(f"✗ your model could not be run: {result['error']}", style="bold red")
+        return prose(f"✗ your model could not be run: {result['error']}", "bold red")
+    note = check_note(result.get("check"), "trace")
     wide = width >= 120
     table = Table(title=f"{result['exercise']} · {result['file']} · {result['inputs']}", title_justify="left",
                   header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
@@ -82,11 +80,12 @@ def trace_view(result: dict, width: int = 80):
         table.add_row(*({"#": str(first), "stage": "raised", "out": result["error"].split()[0],
                          "": "✗ ◀"}.get(c, "") for c in columns), style="bold red")
     verdict, style = VERDICTS[result["status"]]
-    parts: list[RenderableType] = [table, Text.assemble(("● ", style), (verdict, style))]
+    parts: list[RenderableType] = [prose("✗ " + note, "bold yellow")] if note else []
+    parts += [table, Text.assemble(("● ", style), (verdict, style))]
     if result["first_divergence"]:
-        parts.append(Text("◀ " + result["first_divergence"]["message"], style="yellow"))
+        parts.append(prose("◀ " + result["first_divergence"]["message"], "yellow"))
     elif result["error"] and result["status"] != "not-started":
-        parts.append(Text(result["error"], style="red"))
+        parts.append(prose(result["error"], "red"))
     if result["truncated"]:
         parts.append(Text(f"(only the first {len(result['stages'])} stages are shown)", style="dim"))
     parts.append(Text("✓ same as the reference at that stage · ✗ differs · · no counterpart in the reference",

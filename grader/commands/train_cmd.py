@@ -6,6 +6,10 @@ import argparse
 import json
 
 from grader.commands.common import add_exercise
+from grader.wording import plural
+
+NOT_STARTED = ("○ Not started: forward still raises `NotImplementedError`. Write it, then train again "
+               "(`grader check` tells you when it is right).")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,23 +35,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.api import train
     from grader.grading import submission_paths
     from grader.isolation.training import Settings
-    from grader.isolation.worker import Zygote
     from grader.modes.train import check_trainable, validate
 
-    settings = Settings(epochs=args.epochs, seed=args.seed, lr=args.lr, optimizer=args.optimizer)
-    validate(settings)
+    validate(Settings(epochs=args.epochs, seed=args.seed, lr=args.lr, optimizer=args.optimizer))
     submission_paths(check_trainable(args.exercise), [args.file])  # usage errors before anything starts
-    zygote = Zygote()  # it imports torch while this process does
-    bar = EpochBar(settings.epochs)
+    bar = EpochBar(args.epochs)
     try:
-        from grader.modes.train import train_file
-
-        result = train_file(args.exercise, args.file, settings, zygote=zygote, on_epoch=bar.advance)
+        result = train(args.exercise, args.file, epochs=args.epochs, seed=args.seed, lr=args.lr,
+                       optimizer=args.optimizer, on_epoch=bar.advance)
     finally:
         bar.close()
-        zygote.close()
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -78,12 +78,20 @@ class EpochBar:
 
 
 def train_view(result: dict):
-    """The seed's training table (epoch, loss, accuracy, observation), a loss chart, and a verdict."""
+    """The check's verdict when it fails, the seed's training table (epoch, loss, accuracy, observation),
+    a loss chart, and a verdict."""
     from rich.console import Group, RenderableType
     from rich.table import Table
     from rich.text import Text
 
+    from grader.modes.verdict import check_note
+    from grader.output.text import prose
+
     s = result["settings"]
+    note = check_note(result.get("check"), "train")
+    parts: list[RenderableType] = [prose("✗ " + note, "bold yellow")] if note else []
+    if result["status"] == "not-started":
+        return Group(*parts, prose(NOT_STARTED, "bold yellow"))
     table = Table(title=f"{result['exercise']} · {result['file']} · {result['train_size']} training digits, "
                         f"{result['test_size']} held out · {s['optimizer']} lr {s['lr']:g}, batch {s['batch']}, seed "
                         f"{s['seed']}",
@@ -93,14 +101,14 @@ def train_view(result: dict):
     for row in result["history"]:
         table.add_row(str(row["epoch"]), f"{row['loss']:.3f}", f"{row['train_accuracy']:.1%}",
                       f"{row['accuracy']:.1%}", Text(row["observation"], style="dim"))
-    losses = [r["loss"] for r in result["history"]]
-    parts: list[RenderableType] = [table, Text(loss_chart(losses))] if losses else []
+    if result["history"]:
+        parts += [table, Text(loss_chart([r["loss"] for r in result["history"]]))]
     if result["error"]:
-        parts.append(Text(f"✗ training stopped: {result['error']}", style="bold red"))
+        parts.append(prose(f"✗ training stopped: {result['error']}", "bold red"))
     else:
-        parts.append(Text(f"✓ {result['accuracy']:.1%} of the held-out digits right after {len(result['history'])} "
-                          f"epochs",
-                          style="bold green"))
+        mark, style = ("✓", "bold green") if not note else ("●", "bold yellow")
+        epochs = plural(len(result["history"]), "epoch")
+        parts.append(Text(f"{mark} {result['accuracy']:.1%} of the held-out digits right after {epochs}", style=style))
     return Group(*parts)
 
 
@@ -109,10 +117,11 @@ def loss_chart(losses: list[float], height: int = 6) -> str:
     top, bottom = max(losses), min(losses)
     span = (top - bottom) or 1.0
     levels = [round((top - loss) / span * (height - 1)) for loss in losses]
+    step = len(str(len(losses))) + 1  # every epoch number has a space before it, however many digits
     lines = []
     for level in range(height):
         value = top - span * level / (height - 1)
-        lines.append(f"{value:5.2f} |" + "".join(" *" if lv == level else "  " for lv in levels))
-    lines.append("      +" + "--" * len(losses))
-    lines.append("       " + "".join(f"{i + 1:>2}"[-2:] for i in range(len(losses))) + "  epochs")
+        lines.append(f"{value:5.2f} |" + "".join(("*" if lv == level else " ").rjust(step) for lv in levels))
+    lines.append("      +" + "-" * (step * len(losses)))
+    lines.append("       " + "".join(str(i + 1).rjust(step) for i in range(len(losses))) + "  epochs")
     return "loss\n" + "\n".join(lines)

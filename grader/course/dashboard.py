@@ -12,7 +12,7 @@ from datetime import date
 
 from grader.course import review
 from grader.course.attempts import histories, score
-from grader.course.content import Course
+from grader.course.content import Course, Lesson
 from grader.course.outline import build_outline, lesson_position, quiz_item, standing
 from grader.course.progress import Answer, ProgressStore
 from grader.course.registry import order
@@ -27,9 +27,8 @@ def summary(course: Course, store: ProgressStore, today: date | None = None) -> 
     overall = standing(outline, store, today)
     history = histories(store.answers("quiz"))
     lessons = [{"id": lesson.id, "title": lesson.title, "state": state[("lesson", lesson.id)],
-                "sections_read": (lesson_position(store, lesson.id)[1] + 1
-                                  if store.position(f"lesson:{lesson.id}") else 0),
-                "sections": len(lesson.sections)} for lesson in course.lessons]
+                "sections_read": _sections_read(store, lesson), "sections": len(lesson.sections)}
+               for lesson in course.lessons]
     quizzes = []
     order = {lesson.id: i for i, lesson in enumerate(course.lessons)}
     for quiz in sorted(course.quizzes, key=lambda q: (order.get(q.lesson, len(order)), q.id)):
@@ -51,6 +50,11 @@ def summary(course: Course, store: ProgressStore, today: date | None = None) -> 
         "answers": _answer_counts(store),
         "lessons": lessons, "quizzes": quizzes, "exercises": exercises,
     }
+
+
+def _sections_read(store: ProgressStore, lesson: Lesson) -> int:
+    position = lesson_position(store, lesson.id)
+    return position.read_of(lesson) if position else 0
 
 
 def _exercises(course: Course, store: ProgressStore) -> list[dict]:

@@ -16,6 +16,7 @@ from grader.course.attempts import History, histories, score
 from grader.course.content import Course, Lesson, Quiz
 from grader.course.progress import Answer, ProgressStore
 from grader.course.registry import number, order
+from grader.wording import plural
 
 Kind = Literal["lesson", "quiz", "exercise"]
 State = Literal["new", "started", "done", "failed"]
@@ -54,28 +55,51 @@ def latest_answers(store: ProgressStore, kind: str) -> dict[str, Answer]:
     return {answer.item: answer for answer in store.answers(kind)}
 
 
-def lesson_position(store: ProgressStore, lesson_id: str) -> tuple[int, int]:
-    """(section the learner is on, furthest section reached), 0-based; (0, 0) if never opened."""
+@dataclass(frozen=True)
+class LessonPosition:
+    """Where the learner is in a lesson: the section shown last, and the sections read.
+
+    A section is read once it has been shown with its text revealed: at once for a section without
+    a prediction, on committing the prediction for one with. Jumping past a section does not read it.
+    """
+
+    section: int = 0
+    read: frozenset[int] = frozenset()
+
+    def reading(self, index: int) -> LessonPosition:
+        return LessonPosition(index, self.read | {index})
+
+    def read_of(self, lesson: Lesson) -> int:
+        """How many of the lesson's sections are read (a lesson edited since may have fewer now)."""
+        return len({i for i in self.read if 0 <= i < len(lesson.sections)})
+
+
+def lesson_position(store: ProgressStore, lesson_id: str) -> LessonPosition | None:
+    """The learner's position in the lesson, or None if it was never opened."""
     raw = store.position(f"lesson:{lesson_id}")
     if not raw:
-        return 0, 0
+        return None
     try:
         data = json.loads(raw)
-        return int(data["section"]), int(data["furthest"])
+        if "read" in data:
+            return LessonPosition(int(data["section"]), frozenset(int(i) for i in data["read"]))
+        # written before sections were marked one by one: everything up to the furthest was read
+        return LessonPosition(int(data["section"]), frozenset(range(int(data["furthest"]) + 1)))
     except (ValueError, KeyError, TypeError):
-        return 0, 0  # a position written by an older version: start over rather than fail
+        return LessonPosition()  # a position no version wrote: start over rather than fail
 
 
-def save_lesson_position(store: ProgressStore, lesson_id: str, section: int, furthest: int) -> None:
-    store.set_position(f"lesson:{lesson_id}", json.dumps({"section": section, "furthest": furthest}))
+def save_lesson_position(store: ProgressStore, lesson_id: str, position: LessonPosition) -> None:
+    store.set_position(f"lesson:{lesson_id}", json.dumps({"section": position.section,
+                                                          "read": sorted(position.read)}))
 
 
 def _lesson_item(store: ProgressStore, lesson: Lesson) -> OutlineItem:
     total = len(lesson.sections)
-    opened = store.position(f"lesson:{lesson.id}") is not None
-    furthest = lesson_position(store, lesson.id)[1]
-    state: State = "done" if furthest >= total - 1 and opened else "started" if opened else "new"
-    detail = f"{furthest + 1}/{total} sections" if opened else f"{total} sections"
+    position = lesson_position(store, lesson.id)
+    read = position.read_of(lesson) if position else 0
+    state: State = "new" if position is None else "done" if read == total else "started"
+    detail = f"{read}/{total} sections read" if position else plural(total, "section")
     return OutlineItem("lesson", lesson.id, lesson.title, state, detail, 0)
 
 
@@ -94,26 +118,25 @@ EXERCISE_STATES: dict[str, tuple[State, str]] = {
 
 
 def build_outline(course: Course, store: ProgressStore) -> list[OutlineItem]:
-    """Each lesson in order, followed by its quizzes and the exercises that practise it first."""
+    """Each lesson in order, followed by its quizzes and the exercises placed `after` it."""
     history = histories(store.answers("quiz"))
     exercises = sorted(course.exercises.values(), key=lambda e: order(e.id))
-    by_lesson: dict[str, list] = {}
-    for exercise in exercises:
-        by_lesson.setdefault(exercise.lessons[0].partition("#")[0], []).append(exercise)
     lesson_ids = {lesson.id for lesson in course.lessons}
-    # Exercises whose lesson is missing (a broken lesson file) still get listed, at the end.
-    orphans = [e for e in exercises if e.lessons[0].partition("#")[0] not in lesson_ids]
     items: list[OutlineItem] = []
     for lesson in course.lessons:
         items.append(_lesson_item(store, lesson))
         items += [_quiz_item(quiz, history) for quiz in course.quizzes_for(lesson.id)]
-        items += [_exercise_item(store, e.id, e.title) for e in by_lesson.get(lesson.id, [])]
-    items += [_exercise_item(store, e.id, e.title) for e in orphans]
+        items += [_exercise_item(store, e.id, e.title) for e in exercises if e.after == lesson.id]
+    # Exercises whose lesson is missing (a broken lesson file) still get listed, at the end.
+    items += [_exercise_item(store, e.id, e.title) for e in exercises if e.after not in lesson_ids]
     return items
 
 
 def _exercise_item(store: ProgressStore, exercise_id: str, title: str) -> OutlineItem:
-    state, detail = EXERCISE_STATES.get(store.exercise_status(exercise_id), ("started", "checked"))
+    status = store.exercise_status(exercise_id)
+    state, detail = EXERCISE_STATES.get(status, ("started", "checked"))
+    if status == "passed" and (store.latest_check(exercise_id) or {}).get("status") != "pass":
+        detail = "passed before; the latest check fails"
     return OutlineItem("exercise", exercise_id, exercise_label(exercise_id, title), state, detail, 1)
 
 

@@ -118,9 +118,10 @@ def _counterpart(stage: dict, ex: Exercise) -> dict:
 
 
 def stage_label(stage: dict) -> str:
-    """How a stage is named on screen: 'fc1 (Linear)', 'x (input)', 'F.relu', 'output'."""
+    """How a stage is named on screen: 'fc1 (Linear)', 'x (input)', 'F.relu', 'output'; a step of a
+    model that is one nn.Sequential has only an index for a name, so it is named by its type: 'Flatten'."""
     if stage["kind"] == "module":
-        return f"{stage['name']} ({stage['op']})"
+        return stage["op"] if stage["name"].isdigit() else f"{stage['name']} ({stage['op']})"
     return f"{stage['name']} (input)" if stage["kind"] == "input" else stage["name"]
 
 

@@ -94,7 +94,7 @@ def train_file(exercise: str, file: str | Path | None, settings: Settings | None
                zygote=None, on_epoch: Callable[[dict], None] | None = None) -> dict:
     """Train the learner's model; the result as `grader train --json` prints it.
 
-    {"exercise", "file", "status": "ok" | "error", "settings", "train_size", "test_size",
+    {"exercise", "file", "status": "ok" | "error" | "not-started", "settings", "train_size", "test_size",
      "history": [{"epoch", "loss", "train_accuracy", "accuracy", "seconds", "observation"}],
      "accuracy" (held-out, last epoch, or null), "error" (null or a message)}
     """
@@ -126,10 +126,12 @@ def train_file(exercise: str, file: str | Path | None, settings: Settings | None
     frames, problem = run_plan(plan, path, _limits(settings), zygote, on_frame)
     failed = next((f for f in frames if f.get("kind") == "train-error"), None)
     error = _error_text(failed) if failed else (problem if len(history) < settings.epochs else None)
-    return printable_tree({"exercise": exercise_id, "file": label, "status": "error" if error else "ok",
-                           "settings": asdict(settings), "train_size": len(data["train_labels"]),
-                           "test_size": len(data["test_labels"]), "history": history,
-                           "accuracy": history[-1]["accuracy"] if history else None, "error": error})
+    status = "not-started" if failed and failed["error"]["type"] == "NotImplementedError" else \
+        "error" if error else "ok"
+    return printable_tree({"exercise": exercise_id, "file": label, "status": status, "settings": asdict(settings),
+                           "train_size": len(data["train_labels"]), "test_size": len(data["test_labels"]),
+                           "history": history, "accuracy": history[-1]["accuracy"] if history else None,
+                           "error": error})
 
 
 def _limits(settings: Settings) -> Limits:
@@ -148,7 +150,7 @@ def _epoch_row(frame: dict, previous: dict | None) -> dict | None:
 
 
 def observation(row: dict, previous: dict | None) -> str:
-    """One sentence on what the epoch shows, like the seed's training table."""
+    """One sentence on what the epoch shows, from the actual comparison with the epoch before."""
     if previous is None:
         return ("first pass over the data: the model starts to learn" if row["accuracy"] > 0.2
                 else "first pass over the data: barely better than guessing (10%)")
@@ -160,8 +162,9 @@ def observation(row: dict, previous: dict | None) -> str:
         return "training accuracy rises while held-out accuracy falls: it starts to memorise (overfit)"
     if row["loss"] > previous["loss"] * 0.97:
         return "the loss barely moves: training is converging (or stuck)"
-    return "loss down, accuracy " + ("up" if row["accuracy"] >= previous["accuracy"] else "flat") + \
-        f": {row['accuracy']:.0%} of unseen digits right"
+    change = round(row["accuracy"] - previous["accuracy"], 3)
+    trend = "up" if change > 0 else "down" if change < 0 else "unchanged"
+    return f"loss down, accuracy {trend}: {row['accuracy']:.0%} of unseen digits right"
 
 
 def _error_text(frame: dict) -> str:

@@ -1,4 +1,5 @@
-"""Rendering reports for people: the terminal view of `grader check` and `grader watch`."""
+"""Rendering for people: the terminal view of `grader check` and `grader watch`, and `prose`, which every
+command's text output uses for messages and hints that mark code with backticks."""
 
 from __future__ import annotations
 
@@ -6,9 +7,18 @@ from rich.console import Console, Group
 from rich.text import Text
 
 from grader.report import CheckResult, Report
+from grader.wording import code_spans
 
 MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "skip": ("–", "dim")}
 VERDICTS = {"pass": ("PASS", "bold green"), "fail": ("FAIL", "bold red"), "not-started": ("NOT STARTED", "bold yellow")}
+
+
+def prose(text: str, style: str = "") -> Text:
+    """`text` in `style`, its `code` spans in bold and without their backticks."""
+    out = Text(style=style)
+    for piece, code in code_spans(text):
+        out.append(piece, style="bold" if code else None)
+    return out
 
 
 def check_line(check: CheckResult, detail: bool) -> Text:
@@ -16,9 +26,9 @@ def check_line(check: CheckResult, detail: bool) -> Text:
     line = Text.assemble((f" {mark} ", style), (f"{check.id:<20}", "bold" if check.status == "fail" else ""),
                          (f" {check.category}", "dim"))
     if detail and check.message:
-        line.append("\n" + _indent(check.message), style="" if check.status == "fail" else "dim")
+        line.append_text(prose("\n" + _indent(check.message), "" if check.status == "fail" else "dim"))
     if detail and check.hint:
-        line.append("\n" + _indent("hint: " + check.hint), style="cyan")
+        line.append_text(prose("\n" + _indent("hint: " + check.hint), "cyan"))
     return line
 
 
@@ -44,9 +54,9 @@ def report_view(report: Report, title: str = "", first_failure_on_top: bool = Fa
     if report.output.strip() and report.status != "pass":
         parts.append(Text("\nyour code printed:\n" + _indent(report.output.rstrip()[-1500:]), style="dim"))
     if first:
-        parts.append(Text.assemble("\nnext: ", (first.hint or first.message.splitlines()[0], "cyan")))
+        parts.append(Text.assemble("\nnext: ", prose(first.hint or first.message.splitlines()[0], "cyan")))
     elif report.status == "pass":
-        parts.append(Text("\nEvery check passed. Try `grader trace` to watch your forward at work.", style="green"))
+        parts.append(prose("\nEvery check passed. Try `grader trace` to watch your forward at work.", "green"))
     return Group(*parts)
 
 

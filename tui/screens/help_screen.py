@@ -17,8 +17,8 @@ Work through the course **in order**: each lesson prepares the quiz and the exer
 * **Lessons** ask you to *predict before reading on*: commit to an answer, then the text continues.
 * **Myth busters** ask whether a common belief is true before showing the reality.
 * **Quizzes** give feedback on every option; retry the ones you missed at the end.
-* **Exercises** grade your own `forward()` live: press **e** to edit the file in `$EDITOR`,
-  and every save is checked automatically.
+* **Exercises** grade your own `forward()` live: press **e** to edit the file in your editor
+  (`$VISUAL` or `$EDITOR`, else nano), and every save is checked automatically.
 
 * **Practice** (on the home screen): **t** pipeline trace of your own model stage by stage,
   **l** training trace on real digits, **s** pitfall spotter, **r** review of what you got wrong
@@ -47,8 +47,9 @@ class HelpScreen(ModalScreen[None]):
         seen: set[str] = set()
         for active in screen.active_bindings.values():
             binding = active.binding
-            # Only the app's own bindings (they all have ids), not the widgets' built-in cursor keys.
-            if not binding.id or binding.action in seen:
+            # Only the app's own bindings (they all have ids), not the widgets' built-in cursor keys,
+            # and only those that do something here.
+            if not binding.id or binding.action in seen or not active.enabled:
                 continue
             seen.add(binding.action)
             keys = ", ".join(self.app.get_key_display(binding.with_key(k)) for k in binding.key.split(","))
@@ -58,7 +59,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog") as dialog:
-            dialog.border_title = "Help"
-            dialog.border_subtitle = "Esc to close"
-            yield Markdown(ABOUT, id="help-about")
+            dialog.border_title = "Help: the keys of this screen first, then how Forward Lab works"
+            dialog.border_subtitle = "↑↓ scroll · Esc to close"
             yield Static(self._bindings_table(self._under), id="help-keys")
+            yield Markdown(ABOUT, id="help-about")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, OptionList
+from textual.widgets import Header, OptionList
 
 from grader.course.outline import OutlineItem, build_outline, next_item, standing
 from tui.screens.lab_screen import LabScreen
 from tui.screens.review_screen import due_keys
 from tui.widgets.course_outline import CourseOutline
+from tui.widgets.lab_footer import LabFooter
 from tui.widgets.mode_menu import ModeMenu
 from tui.widgets.progress_panel import ProgressPanel
 
@@ -21,13 +22,16 @@ class HomeScreen(LabScreen):
     BINDINGS = [
         Binding("n", "next", "Up next", id="home.next", tooltip="Open the first item you have not finished"),
         Binding("q", "app.quit", "Quit", id="home.quit", tooltip="Leave Forward Lab (progress is saved)"),
-        Binding("r", "mode('review')", "Review", id="home.review", tooltip="What you got wrong, due again today"),
-        Binding("t", "mode('trace')", "Trace", id="home.trace",
+        # The Practice panel lists these keys, so the footer leaves them out and fits in 80 columns.
+        Binding("r", "mode('review')", "Review", show=False, id="home.review",
+                tooltip="What you got wrong, due again today"),
+        Binding("t", "mode('trace')", "Trace", show=False, id="home.trace",
                 tooltip="Pipeline trace: your forward stage by stage (the highlighted exercise, else exercise 2)"),
-        Binding("l", "mode('train')", "Train", id="home.train",
+        Binding("l", "mode('train')", "Train", show=False, id="home.train",
                 tooltip="Training trace: train your digit classifier and watch loss and accuracy"),
-        Binding("s", "mode('spotter')", "Spotter", id="home.spotter", tooltip="Pitfall spotter: find the buggy line"),
-        Binding("p", "mode('progress')", "Progress", id="home.progress", tooltip="Your progress dashboard"),
+        Binding("s", "mode('spotter')", "Spotter", show=False, id="home.spotter",
+                tooltip="Pitfall spotter: find the buggy line"),
+        Binding("p", "mode('progress')", "Progress", show=False, id="home.progress", tooltip="Your progress dashboard"),
     ]
 
     def __init__(self) -> None:
@@ -48,7 +52,7 @@ class HomeScreen(LabScreen):
                 modes = ModeMenu(id="mode-menu")
                 modes.border_title = "Practice"
                 yield modes
-        yield Footer()
+        yield LabFooter()
 
     def on_mount(self) -> None:
         self.refresh_progress()

@@ -13,9 +13,13 @@ if TYPE_CHECKING:
 
 
 class LabScreen(Screen[None]):
-    """A full screen of the app. Escape goes back; time on an item is recorded when the screen closes."""
+    """A full screen of the app. Escape goes back; time on an item is recorded when the screen closes.
+
+    F1 is bound here, not only on the app, so that it comes first in every footer and is never cut off.
+    """
 
     BINDINGS = [
+        Binding("f1", "app.help", "Help", id="screen.help", tooltip="Keys for this screen and how Forward Lab works"),
         Binding("escape", "back", "Back", id="screen.back", tooltip="Back to the course outline"),
     ]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Markdown, ProgressBar
+from textual.widgets import Header, ProgressBar
 
 from grader.course.attempts import histories, score, shuffled
 from grader.course.content import Question
@@ -19,6 +19,8 @@ from grader.course.outline import quiz_item
 from tui.screens.lab_screen import LabScreen
 from tui.widgets.choice_list import ChoiceList
 from tui.widgets.commit_card import CommitCard
+from tui.widgets.lab_footer import LabFooter
+from tui.widgets.prose import Prose
 from tui.widgets.question_view import QuestionView
 
 
@@ -48,7 +50,7 @@ class QuizScreen(LabScreen):
         yield Header()
         yield ProgressBar(total=len(self.questions), show_eta=False, id="quiz-progress")
         yield VerticalScroll(id="quiz-body")
-        yield Footer()
+        yield LabFooter()
 
     async def on_mount(self) -> None:
         await self._show_question()
@@ -119,7 +121,7 @@ class QuizScreen(LabScreen):
     async def _show_summary(self) -> None:
         body = self.query_one("#quiz-body", VerticalScroll)
         await body.remove_children()
-        await body.mount(Markdown("\n".join(self.summary_lines()), id="quiz-summary"))
+        await body.mount(Prose("\n".join(self.summary_lines()), id="quiz-summary"))
         body.focus()
         self.refresh_bindings()
 

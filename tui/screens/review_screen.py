@@ -12,9 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Markdown, ProgressBar
+from textual.widgets import Header, ProgressBar
 
-from grader.api import review_outlook
+from grader.api import plural, review_outlook
 from grader.course.attempts import shuffled
 from grader.course.content import Course
 from grader.course.progress import ProgressStore
@@ -22,8 +22,10 @@ from tui.screens.lab_screen import LabScreen
 from tui.screens.spotter_screen import snippet_item
 from tui.widgets.commit_card import CommitCard
 from tui.widgets.exercise_review_card import ExerciseReviewCard
+from tui.widgets.lab_footer import LabFooter
 from tui.widgets.myth_card import MythCard
 from tui.widgets.predict_card import PredictCard
+from tui.widgets.prose import Prose
 from tui.widgets.question_view import QuestionView
 from tui.widgets.snippet_card import SnippetCard
 
@@ -53,7 +55,7 @@ def review_card(course: Course, store: ProgressStore, key: str, number: int, tot
             spotter_id, _, snippet_id = item.partition("/")
             spotter = course.spotter(spotter_id)
             snippet = next(s for s in spotter.snippets if s.id == snippet_id)
-            return SnippetCard(snippet_item(spotter, snippet), snippet, kicker=f"◆ Find the bug again · {spotter.title}")
+            return SnippetCard(snippet_item(spotter, snippet), snippet, kicker=f"◆ Review · {spotter.title}")
         if kind == "exercise":
             return ExerciseReviewCard(item, course.exercise(item), _last_failure(store, item))
     except (KeyError, StopIteration):
@@ -88,14 +90,20 @@ class ReviewScreen(LabScreen):
 
     def compose(self) -> ComposeResult:
         self.keys = due_keys(self.lab.course, self.lab.store)
-        self.sub_title = f"Review · {len(self.keys)} due today"
+        self._count_due()
         yield Header()
         yield ProgressBar(total=len(self.keys) or 1, show_eta=False, id="review-progress")
         yield VerticalScroll(id="review-body")
-        yield Footer()
+        yield LabFooter()
 
     async def on_mount(self) -> None:
         await self._show()
+
+    def _count_due(self) -> None:
+        """The title counts what is still due today: an answer moves its item on (right) or to tomorrow
+        (wrong); a skipped item stays due."""
+        due = set(review_outlook(self.lab.store).due)
+        self.sub_title = f"Review · {sum(key in due for key in self.keys)} due today"
 
     @property
     def card(self) -> Widget | None:
@@ -113,7 +121,7 @@ class ReviewScreen(LabScreen):
         body = self.query_one("#review-body", VerticalScroll)
         await body.remove_children()
         if self.index >= len(self.keys):
-            await body.mount(Markdown(self._summary(), id="review-summary"))
+            await body.mount(Prose(self._summary(), id="review-summary"))
             body.focus()
         else:
             card = review_card(self.lab.course, self.lab.store, self.keys[self.index], self.index + 1, len(self.keys),
@@ -134,12 +142,14 @@ class ReviewScreen(LabScreen):
         if not self.keys:
             lines = ["# Nothing to review today", "", "Questions you answer wrong and exercises that fail come back "
                      "here, spaced out over days: the next day, then 2, 4, 8 and 16 days later while you keep getting "
-                     "them right."]
+                     "them right.", ""]
         if outlook.due:
-            lines.append(f"{len(outlook.due)} item(s) are still due today (skipped or missed).")
+            still = "1 item is" if len(outlook.due) == 1 else f"{len(outlook.due)} items are"
+            lines += [f"{still} still due today (skipped or missed).", ""]
         if outlook.next_due:
-            lines.append(f"Next review: **{outlook.next_due:%A %d %B}** ({outlook.waiting} item(s) waiting).")
-        return "\n".join(lines + ["", "Press **Esc** to go back."])
+            lines.append(f"Next review: **{outlook.next_due:%A} {outlook.next_due.day} {outlook.next_due:%B}** "
+                         f"({plural(outlook.waiting, 'item')} waiting).")
+        return "\n".join([*lines, "", "Press **Esc** to go back."])
 
     async def action_next(self) -> None:
         self.index += 1
@@ -157,6 +167,7 @@ class ReviewScreen(LabScreen):
         if isinstance(card, ExerciseReviewCard) and self.keys[self.index] not in review_outlook(self.lab.store).due:
             self.results[card.item] = True
             card.passed()
+        self._count_due()
 
     def on_commit_card_committed(self, event: CommitCard.Committed) -> None:
         self._answered(event.card.KIND, event.card.item, event.answer, event.correct, event.shown)
@@ -167,5 +178,6 @@ class ReviewScreen(LabScreen):
     def _answered(self, kind: str, item: str, answer: str, correct: bool, shown: str = "") -> None:
         self.lab.store.record_answer(kind, item, answer, correct, shown)
         self.results[f"{kind}:{item}"] = correct
+        self._count_due()
         self.query_one("#review-body").focus()  # Enter now means "next"
         self.refresh_bindings()

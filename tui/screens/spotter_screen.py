@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, ProgressBar
+from textual.widgets import Header, ProgressBar
 
 from grader.course.content import Course, Snippet, Spotter
 from grader.course.outline import latest_answers
 from tui.screens.lab_screen import LabScreen
+from tui.widgets.lab_footer import LabFooter
 from tui.widgets.snippet_card import LinePicker, SnippetCard
 
 
@@ -47,7 +48,7 @@ class SpotterScreen(LabScreen):
         yield Header()
         yield ProgressBar(total=len(self.snippets) or 1, show_eta=False, id="spotter-progress")
         yield VerticalScroll(id="spotter-body")
-        yield Footer()
+        yield LabFooter()
 
     async def on_mount(self) -> None:
         if not self.snippets:

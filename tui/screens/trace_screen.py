@@ -1,7 +1,9 @@
 """TraceScreen: the pipeline trace of the learner's own forward, stage by stage, beside the reference's.
 
 The trace runs in a thread worker through the app's GradingClient (torch lives in its worker
-process); saving the file traces it again, like the exercise screen re-checks it.
+process); saving the file traces it again, like the exercise screen re-checks it. When the file fails
+`grader check`, the top of the screen says so, whatever the trace shows. The columns that matter come
+first (the ✔/✘ verdict, the stage, its shape, the reference's), so a narrow terminal cuts only the values.
 """
 
 from __future__ import annotations
@@ -13,22 +15,26 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Markdown, Select, Static
+from textual.widgets import DataTable, Header, Select, Static
 from textual.worker import get_current_worker
 
-from grader.api import default_file
+from grader.api import check_note, default_file
 from grader.course.registry import number, order
 from tui.paths import short_path
+from tui.save_watch import SaveWatch
 from tui.screens.lab_screen import LabScreen
 from tui.widgets.grading_status import GradingStatus
+from tui.widgets.lab_footer import LabFooter
+from tui.widgets.prose import Prose, inline
 
-POLL_S = 0.5
-COLUMNS = ("#", "stage", "in", "out", "values (first item)", "range", "reference", "")
+COLUMNS = ("#", "", "stage", "out", "reference", "in", "values (first item)", "range")
+LEGEND = "✔ same as the reference · ✘ differs · · no counterpart"
 MARKS = {True: ("✔", "green"), False: ("✘", "red"), None: ("·", "dim")}
 VERDICTS = {"match": "**✔ Your output matches the reference's**, stage by stage.",
             "differs": "**✘ Your output differs from the reference's.**",
             "error": "**✘ Your forward did not run to the end.**",
-            "not-started": "**○ Not started:** forward still raises `NotImplementedError`. Write it, save, and the trace runs again."}
+            "not-started": "**○ Not started:** forward still raises `NotImplementedError`. "
+                           "Write it, save, and the trace runs again."}
 
 
 def exercise_choices(course) -> list[tuple[str, str]]:
@@ -48,7 +54,7 @@ class TraceScreen(LabScreen):
     def __init__(self, exercise_id: str) -> None:
         super().__init__(activity_item=f"trace:{exercise_id}")
         self.exercise_id = exercise_id
-        self._mtime: float | None = None
+        self._saves: SaveWatch | None = None
 
     @property
     def file(self) -> Path:
@@ -61,38 +67,32 @@ class TraceScreen(LabScreen):
             self.exercise_id = choices[0][1]
         yield Header()
         with Horizontal(id="trace-bar"):
-            yield Select(choices, value=self.exercise_id, allow_blank=False, id="trace-exercise")
+            yield Select(choices, value=self.exercise_id, allow_blank=False, compact=True, id="trace-exercise")
             yield Static(id="trace-file")
+        yield Static(id="trace-check", classes="check-note")
         yield GradingStatus(id="trace-status")
         table = DataTable(id="trace-table", cursor_type="row", zebra_stripes=True)
         table.border_title = "Stages, in the order your forward runs them"
+        table.border_subtitle = LEGEND
         yield table
-        yield Markdown(id="trace-verdict")
-        yield Footer()
+        yield Prose(id="trace-verdict")
+        yield LabFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(*COLUMNS)
-        self._mtime = self._file_mtime()
-        self.set_interval(POLL_S, self._poll_file)
+        self._saves = SaveWatch(self.app, self.action_run)  # every save traces again
+        self._saves.follow(self.file)
         self.action_run()
 
-    def _file_mtime(self) -> float | None:
-        try:
-            return self.file.stat().st_mtime
-        except OSError:
-            return None
-
-    def _poll_file(self) -> None:
-        mtime = self._file_mtime()
-        if mtime != self._mtime:
-            self._mtime = mtime
-            if mtime is not None:
-                self.action_run()
+    def on_unmount(self) -> None:
+        if self._saves is not None:
+            self._saves.stop()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.value != self.exercise_id and isinstance(event.value, str):
             self.exercise_id = event.value
-            self._mtime = self._file_mtime()
+            if self._saves is not None:
+                self._saves.follow(self.file)
             self.action_run()
 
     def action_pick(self) -> None:
@@ -112,7 +112,7 @@ class TraceScreen(LabScreen):
                                   else f"tracing {file.name}…")
         try:
             result = self.lab.grader().trace(exercise_id, file)
-        except Exception as err:  # a missing file or a dead worker: say so, keep the screen
+        except Exception as err:  # noqa: BLE001 - a missing file or a dead worker: say so, keep the screen
             if not worker.is_cancelled:
                 self.app.call_from_thread(status.idle, f"could not trace: {err}")
             return
@@ -121,6 +121,10 @@ class TraceScreen(LabScreen):
 
     def show(self, result: dict) -> None:
         """Fill the table from a trace result (grader.modes.trace.trace_file's dict)."""
+        note = check_note(result.get("check"), "trace")
+        banner = self.query_one("#trace-check", Static)
+        banner.display = note is not None
+        banner.update(inline("✘ " + note) if note else "")
         table = self.query_one(DataTable)
         table.clear()
         first = (result["first_divergence"] or {}).get("index")
@@ -128,17 +132,19 @@ class TraceScreen(LabScreen):
             mark, color = MARKS[row["matches"]]
             style = "bold red" if row["index"] == first else ""
             ref = row["reference"]
-            cells = (str(row["index"]), row["label"], row["in_shape"], row["out_shape"], _values(row["sample"]),
-                     f"{row['min']:.2f} … {row['max']:.2f}" if row["min"] is not None else "",
-                     f"{ref['label']} {ref['out_shape']}" if ref else "—")
-            table.add_row(*(Text(c, style=style) for c in cells),
-                          Text(mark + (" ◀" if row["index"] == first else ""), style=color), key=str(row["index"]))
+            cells = (row["label"], row["out_shape"], f"{ref['label']} {ref['out_shape']}" if ref else "—",
+                     row["in_shape"], _values(row["sample"]),
+                     f"{row['min']:.2f} … {row['max']:.2f}" if row["min"] is not None else "")
+            table.add_row(Text(str(row["index"]), style=style),
+                          Text(mark + (" ◀" if row["index"] == first else ""), style=color),
+                          *(Text(c, style=style) for c in cells), key=str(row["index"]))
         if first == len(result["stages"]) + 1:
-            table.add_row(Text(str(first), style="bold red"), Text("raised", style="bold red"), "",
-                          Text(result["error"].split()[0], style="bold red"), "", "", "", Text("✘ ◀", style="red"))
+            table.add_row(Text(str(first), style="bold red"), Text("✘ ◀", style="red"),
+                          Text("raised", style="bold red"), Text(result["error"].split()[0], style="bold red"),
+                          "", "", "", "")
         if first:
             table.move_cursor(row=first - 1)
-        self.query_one("#trace-verdict", Markdown).update(self._verdict(result))
+        self.query_one("#trace-verdict", Prose).update(self._verdict(result))
         self.query_one(GradingStatus).idle(f"{result['inputs']} · r: run again · saving your file re-runs it")
 
     @staticmethod
@@ -150,7 +156,6 @@ class TraceScreen(LabScreen):
             lines.append(f"◀ {result['first_divergence']['message']}")
         elif result["error"] and result["status"] == "error":
             lines.append(result["error"])
-        lines.append("✔ same as the reference at that stage · ✘ differs · · no counterpart in the reference")
         return "\n\n".join(lines)
 
 

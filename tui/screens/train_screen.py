@@ -1,28 +1,35 @@
 """TrainScreen: the training trace — train the learner's digit classifier and watch loss and accuracy live.
 
 Training runs in a thread worker through the app's GradingClient; each epoch's row arrives as soon as
-it ends and goes to the plot (textual-plotext), the table and the progress bar.
+it ends and goes to the plot (textual-plotext), the table and the progress bar. A file that fails
+`grader check` is said to fail at the top, however well it trains: accuracy is not correctness.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, ProgressBar, Select, Static
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Header, ProgressBar, Select, Static
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
-from grader.api import default_file, trainable_exercises
+from grader.api import check_note, default_file, plural, trainable_exercises
 from tui.paths import short_path
 from tui.screens.lab_screen import LabScreen
 from tui.widgets.grading_status import GradingStatus
+from tui.widgets.lab_footer import LabFooter
+from tui.widgets.prose import inline
 
 MAX_EPOCHS = 20
+# The plot's legend lives in its border title: plotext's own legend sits on top of the curves.
+LEGEND = "[b][red]━ loss[/red] and [green]━ held-out accuracy[/green][/b] per epoch"
+NOT_STARTED = "○ Not started: forward still raises NotImplementedError. Write it, save, then press t to train."
 
 
 class TrainScreen(LabScreen):
@@ -52,29 +59,30 @@ class TrainScreen(LabScreen):
         choices = [(f"{i.removeprefix('exercise')}. {titles.get(i, i)}", i) for i in trainable_exercises()]
         yield Header()
         with Horizontal(id="train-bar"):
-            yield Select(choices, value=self.exercise_id, allow_blank=False, id="train-exercise")
+            yield Select(choices, value=self.exercise_id, allow_blank=False, compact=True, id="train-exercise")
             yield Static(id="train-settings")
+        yield Static(id="train-check", classes="check-note")
         yield GradingStatus(id="train-status")
         yield ProgressBar(total=self.epochs, show_eta=False, id="train-progress")
         with Vertical(id="train-main"):
             plot = PlotextPlot(id="train-plot")
-            plot.border_title = "Loss and held-out accuracy per epoch"
+            plot.border_title = LEGEND
             yield plot
-            table = DataTable(id="train-table", cursor_type="none", zebra_stripes=True)
-            table.border_title = "Epoch by epoch"
-            yield table
-        yield Footer()
+            with VerticalScroll(id="train-table") as table:
+                table.border_title = "Epoch by epoch"
+                yield Static(id="train-rows")
+        yield LabFooter()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("epoch", "loss ↓", "train acc.", "held-out ↑", "observation")
         self._show_settings()
+        self._show_rows()
         self._plot()
         self.query_one(GradingStatus).idle("press t to train your model on 4,000 real digits")
 
     def _show_settings(self) -> None:
         self.query_one("#train-settings", Static).update(Text.assemble(
-            ("Your file: ", "bold"), short_path(self.file), f" · {self.epochs} epochs · seed {self.seed}",
-            " · adam, batch 64", ("  (+/- epochs, d new seed)", "dim")))
+            (short_path(self.file), "bold"), f" · {plural(self.epochs, 'epoch')} · seed {self.seed}",
+            (" · adam, batch 64", "dim")))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not self.running if action in ("train", "epochs", "reseed") else True
@@ -95,8 +103,9 @@ class TrainScreen(LabScreen):
     def action_train(self) -> None:
         self.running = True
         self.history = []
-        self.query_one(DataTable).clear()
+        self.query_one("#train-check").display = False
         self.query_one(ProgressBar).update(total=self.epochs, progress=0)
+        self._show_rows()
         self._plot()
         self.refresh_bindings()
         self._train(self.exercise_id, self.file, self.epochs, self.seed)
@@ -105,63 +114,75 @@ class TrainScreen(LabScreen):
     def _train(self, exercise_id: str, file: Path, epochs: int, seed: int) -> None:
         worker = get_current_worker()
         status = self.query_one(GradingStatus)
-        self.app.call_from_thread(status.busy, "loading torch… (first run only)" if not self.lab.grader_warm
-                                  else f"training {file.name} for {epochs} epochs…")
+        what = f"checking {file.name}, then training it for {plural(epochs, 'epoch')}…"
+        self.app.call_from_thread(status.busy, "loading torch… (first run only)" if not self.lab.grader_warm else what)
         try:
             client = self.lab.grader()
-            self.app.call_from_thread(status.busy, f"training {file.name} for {epochs} epochs…")
+            self.app.call_from_thread(status.busy, what)
             result = client.train(exercise_id, file, epochs=epochs, seed=seed,
                                   on_epoch=lambda row: self.app.call_from_thread(self.add_epoch, row))
-        except Exception as err:  # a missing file or a dead worker: say so, keep the screen
+        except Exception as err:  # noqa: BLE001 - a missing file or a dead worker: say so, keep the screen
             result = {"status": "error", "error": str(err), "history": None}
         if not worker.is_cancelled:
             self.app.call_from_thread(self.finish, result)
 
     def add_epoch(self, row: dict) -> None:
         """One epoch's row, as it arrives (a restarted worker starts again from epoch 1)."""
-        if row["epoch"] <= len(self.history):
-            self._truncate(row["epoch"] - 1)
-        self.history.append(row)
-        self.query_one(DataTable).add_row(
-            str(row["epoch"]), f"{row['loss']:.3f}", f"{row['train_accuracy']:.1%}", f"{row['accuracy']:.1%}",
-            Text(row["observation"], style="dim"))
+        self.history = [*self.history[:row["epoch"] - 1], row]
         self.query_one(ProgressBar).update(progress=len(self.history))
+        self.query_one(GradingStatus).busy(f"training: epoch {row['epoch']} of {self.epochs} done…")
+        self._show_rows()
         self._plot()
-
-    def _truncate(self, keep: int) -> None:
-        self.history = self.history[:keep]
-        table = self.query_one(DataTable)
-        for key in list(table.rows)[keep:]:
-            table.remove_row(key)
 
     def finish(self, result: dict) -> None:
         self.running = False
-        if result["history"] is not None and len(result["history"]) != len(self.history):
-            self._truncate(0)
-            for row in result["history"]:
-                self.add_epoch(row)
+        if result["history"] is not None and result["history"] != self.history:
+            self.history = list(result["history"])
+            self._show_rows()
+            self._plot()
+        note = check_note(result.get("check"), "train")
+        banner = self.query_one("#train-check", Static)
+        banner.display = note is not None
+        banner.update(inline("✘ " + note) if note else "")
         status = self.query_one(GradingStatus)
         if result["status"] == "ok":
-            status.idle(f"✔ {result['accuracy']:.1%} of the held-out digits right after {len(self.history)} epochs "
-                        "· t: train again")
+            right = f"{result['accuracy']:.1%} of held-out digits right"
+            status.idle(f"● {right}, yet the file fails its checks" if note else
+                        f"✔ {right} after {plural(len(self.history), 'epoch')} · t: train again")
+        elif result["status"] == "not-started":
+            status.idle(NOT_STARTED)
         else:
             status.idle(f"✘ training stopped: {result['error']}")
             self.notify(result["error"], title="Training stopped", severity="error", timeout=15)
         self.refresh_bindings()
 
+    def _show_rows(self) -> None:
+        """The epoch table: a rich Table, so that the observations wrap to any width."""
+        table = Table(box=None, expand=True, header_style="bold", pad_edge=False)
+        for column in ("epoch", "loss ↓", "train acc.", "held-out ↑"):
+            table.add_column(column, justify="right", no_wrap=True)
+        table.add_column("observation", ratio=1)
+        for row in self.history:
+            table.add_row(str(row["epoch"]), f"{row['loss']:.3f}", f"{row['train_accuracy']:.1%}",
+                          f"{row['accuracy']:.1%}", Text(row["observation"], style="dim"))
+        self.query_one("#train-rows", Static).update(table if self.history else Text("no epochs yet", style="dim"))
+        self.query_one("#train-table", VerticalScroll).scroll_end(animate=False)  # the newest epoch in view
+
     def _plot(self) -> None:
         plot = self.query_one(PlotextPlot)
         plt = plot.plt
         plt.clear_data()
+        last = max(self.epochs, len(self.history))
         plt.xlabel("epoch")
-        plt.xlim(0.8, max(self.epochs, len(self.history)) + 0.2)
-        plt.xticks(list(range(1, max(self.epochs, len(self.history)) + 1)))
+        plt.xlim(0.5, last + 0.5)
+        plt.xticks(list(range(1, last + 1)))
         plt.ylim(0, 1, yside="right")
         plt.ylabel("loss", yside="left")
         plt.ylabel("held-out accuracy", yside="right")
         if self.history:
             epochs = [r["epoch"] for r in self.history]
-            plt.plot(epochs, [r["loss"] for r in self.history], label="loss", color="red", marker="hd")
-            plt.plot(epochs, [r["accuracy"] for r in self.history], label="accuracy", color="green", marker="hd",
-                     yside="right")
+            for values, color, side in (([r["loss"] for r in self.history], "red", "left"),
+                                        ([r["accuracy"] for r in self.history], "green", "right")):
+                plt.plot(epochs, values, color=color, marker="hd", yside=side)
+                plt.scatter(epochs, values, color=color, marker="●", yside=side)  # every epoch shows, even the first
         plot.refresh()

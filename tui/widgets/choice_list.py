@@ -15,6 +15,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList
 
+from tui.widgets.prose import inline
+
 LETTERS = "ABCDEF"
 
 
@@ -22,7 +24,7 @@ class ChoiceList(OptionList):
     """Single-answer: a key picks an option. Multiple-answer: keys and Space toggle. Enter commits."""
 
     BINDINGS = [
-        Binding("enter", "submit", "Commit answer", id="choice.submit", tooltip="Lock in your answer"),
+        Binding("enter", "submit", "Commit", id="choice.submit", tooltip="Lock in your answer"),
         Binding("space", "pick", "Toggle", show=False, id="choice.toggle"),
         *(Binding(f"{i + 1},{LETTERS[i].lower()}", f"pick({i})", f"Option {LETTERS[i]}", show=False,
                   id=f"choice.pick{i + 1}") for i in range(len(LETTERS))),
@@ -59,7 +61,7 @@ class ChoiceList(OptionList):
             mark = ("☑" if index in self.chosen else "☐", "bold")
         else:
             mark = ("●" if index in self.chosen else "○", "bold")
-        return Content.assemble(mark, " ", (f"{LETTERS[index]}  ", "bold"), self.texts[index])
+        return Content.assemble(mark, " ", (f"{LETTERS[index]}  ", "bold"), inline(self.texts[index]))
 
     def _refresh_prompts(self) -> None:
         for index in range(len(self.texts)):
@@ -69,7 +71,8 @@ class ChoiceList(OptionList):
         # Once locked, Enter and the option keys fall through to the screen (e.g. "next question").
         if self.locked and action in ("submit", "pick"):
             return False
-        return True
+        # Keys past the last option do nothing here (and F1's help does not list them).
+        return not (action == "pick" and parameters and int(parameters[0]) >= len(self.texts))  # type: ignore[call-overload]
 
     def action_pick(self, index: int | None = None) -> None:
         index = self.highlighted if index is None else index

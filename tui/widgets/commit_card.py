@@ -14,10 +14,11 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from grader.course.attempts import order_text
 from tui.widgets.choice_list import LETTERS, ChoiceList
+from tui.widgets.prose import Prose
 
 
 def letters(indices: Sequence[int]) -> str:
@@ -77,9 +78,9 @@ class CommitCard(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(self.kicker, classes="card-kicker")
-        yield Markdown(self.question, classes="card-question")
+        yield Prose(self.question, classes="card-question")
         yield ChoiceList([self.options[i] for i in self.order], multiple=self.multiple)
-        yield Markdown("", classes="card-feedback")
+        yield Prose("", classes="card-feedback")
 
     def on_mount(self) -> None:
         if self.previous is not None:
@@ -98,7 +99,7 @@ class CommitCard(Vertical):
         choices.chosen = {self.order.index(i) for i in chosen}
         choices.reveal({self.order.index(i) for i in self.correct})
         self.add_class("-right" if set(chosen) == self.correct else "-wrong")
-        self.query_one(".card-feedback", Markdown).update(self.feedback(chosen))
+        self.query_one(".card-feedback", Prose).update(self.feedback(chosen))
 
     def feedback(self, chosen: list[int]) -> str:
         """The Markdown shown after the commitment; `chosen` are content indices."""

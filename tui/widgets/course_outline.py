@@ -7,6 +7,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from grader.course.outline import OutlineItem
+from tui.widgets.hanging import Hanging
 
 # Mark and colour per state; the detail text repeats the state in words for colour-blind learners.
 STATE_MARKS = {
@@ -22,6 +23,17 @@ def option_id(item: OutlineItem) -> str:
     return f"{item.kind}:{item.id}"
 
 
+def short_title(item: OutlineItem) -> str:
+    """The title without a leading "Quiz: " where the kind is shown beside it anyway."""
+    prefix = f"{KIND_LABELS[item.kind]}: "
+    return item.title[len(prefix):] if item.title.lower().startswith(prefix.lower()) else item.title
+
+
+def item_label(item: OutlineItem) -> str:
+    """"Quiz: hooks and __call__", "Lesson: The forward pass": the kind named once."""
+    return f"{KIND_LABELS[item.kind]}: {short_title(item)}"
+
+
 class CourseOutline(OptionList):
     """Enter or a click opens the highlighted item (OptionList.OptionSelected, id `kind:id`)."""
 
@@ -34,10 +46,9 @@ class CourseOutline(OptionList):
         self.highlighted = ids.index(keep) if keep in ids else 0
 
     @staticmethod
-    def _prompt(item: OutlineItem) -> Content:
+    def _prompt(item: OutlineItem) -> Hanging:
         mark, style = STATE_MARKS[item.state]
-        indent = "    " * item.depth
-        return Content.assemble(
-            indent, (mark, style), " ", (f"{KIND_LABELS[item.kind]:<7}", "$text-muted"),
-            (item.title, "bold" if item.depth == 0 else ""), ("  · " + item.detail, "$text-muted"),
-        )
+        indent = "  " * item.depth
+        prefix = Content.assemble(indent, (mark, style), " ", (f"{KIND_LABELS[item.kind]:<7}", "$text-muted"))
+        return Hanging(prefix, Content.assemble((short_title(item), "bold" if item.depth == 0 else ""),
+                                                ("  · " + item.detail, "$text-muted")))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from grader.course.content import ExerciseMeta
+from tui.widgets.prose import Prose
 
 
 class ExerciseReviewCard(Vertical):
@@ -22,12 +23,12 @@ class ExerciseReviewCard(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(f"◆ Exercise to revisit · {self.meta.title}", classes="card-kicker")
         failure = f"Your check failed with:\n\n> {self.last_failure}\n\n" if self.last_failure else ""
-        yield Markdown(f"{self.meta.summary}\n\n{failure}Press **o** to open it: rewrite `forward` from memory "
+        yield Prose(f"{self.meta.summary}\n\n{failure}Press **o** to open it: rewrite `forward` from memory "
                        "(or fix it), then check it with **c**. A pass today moves it to a later review.",
                        classes="card-question")
-        yield Markdown("", classes="card-feedback")
+        yield Prose("", classes="card-feedback")
 
     def passed(self) -> None:
         """Mark the card done after a passing check."""
         self.add_class("-right")
-        self.query_one(".card-feedback", Markdown).update("**✔ Passing again.** It comes back in a few days.")
+        self.query_one(".card-feedback", Prose).update("**✔ Passing again.** It comes back in a few days.")

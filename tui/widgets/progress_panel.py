@@ -9,10 +9,11 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Collapsible, ProgressBar, Static
 
+from grader.api import plural
 from grader.course.content import Problem
 from grader.course.outline import OutlineItem, Standing
 from tui.paths import short_path
-from tui.widgets.course_outline import KIND_LABELS
+from tui.widgets.course_outline import KIND_LABELS, short_title
 
 
 class ProgressPanel(VerticalScroll):
@@ -31,23 +32,24 @@ class ProgressPanel(VerticalScroll):
             # Broken content is listed, never fatal: the rest of the course still works.
             listing = "\n".join(str(p).replace(p.file, short_path(p.file), 1) for p in self.problems)
             yield Collapsible(Static(Content(listing), id="problem-list"),
-                              title=f"⚠ {len(self.problems)} content problem(s)",
+                              title=f"⚠ {plural(len(self.problems), 'content problem')}",
                               collapsed=False, id="problems")
 
     def show(self, standing: Standing, up_next: OutlineItem | None) -> None:
         self.query_one("#overall-progress", ProgressBar).update(total=standing.total or 1, progress=standing.done)
-        streak = f"{standing.streak_days}-day streak" if standing.streak_days else "no streak yet: start one today"
+        streak = f"{standing.streak_days}-day streak" if standing.streak_days else "no streak yet"
         self.query_one("#standing", Static).update(Content.assemble(
             (f"{standing.done}/{standing.total}", "bold"), " items done\n",
-            ("✦ ", "$text-warning"), streak, "\n", ("★ ", "$text-warning"), (str(standing.score), "bold"),
-            " first-try points", *(("\n", ("↻ ", "$text-warning"), (str(standing.fixed), "bold"),
-                                    " fixed on retry") if standing.fixed else ()),
+            ("✦ ", "$text-warning"), streak, "\n", ("★ ", "$text-warning"),
+            (plural(standing.score, "first-try point"), "bold"),
+            *(("\n", ("↻ ", "$text-warning"), (str(standing.fixed), "bold"), " fixed on retry")
+              if standing.fixed else ()),
         ))
         if up_next is None:
             text = Content.assemble(("You finished the whole course. Well done!", "bold $text-success"))
         else:
             text = Content.assemble(
-                (f"{KIND_LABELS[up_next.kind]}: ", "$text-muted"), (up_next.title, "bold"),
+                (f"{KIND_LABELS[up_next.kind]}: ", "$text-muted"), (short_title(up_next), "bold"),
                 "\n", ("press ", "$text-muted"), ("n", "bold $text-accent"), (" to start it", "$text-muted"),
             )
         self.query_one("#up-next", Static).update(text)

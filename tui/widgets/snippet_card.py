@@ -13,10 +13,11 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.highlight import highlight
 from textual.message import Message
-from textual.widgets import Markdown, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from grader.course.content import Snippet
+from tui.widgets.prose import Prose
 
 
 class LinePicker(OptionList):
@@ -58,9 +59,7 @@ class LinePicker(OptionList):
         return Content.assemble(mark, (f" {n:>2} │ ", "$text-muted"), code)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.locked and action in ("commit", "go"):
-            return False  # Enter falls through to the screen ("next snippet")
-        return True
+        return not (self.locked and action in ("commit", "go"))  # once locked, Enter means "next snippet"
 
     def action_go(self, line: int) -> None:
         if line in self.offered:
@@ -114,7 +113,7 @@ class SnippetCard(Vertical):
         yield Static(self.kicker, classes="card-kicker")
         yield Static("Which line has the bug? ↑↓ or its number, then Enter.", classes="snippet-question")
         yield LinePicker(self.snippet)
-        yield Markdown("", classes="card-feedback")
+        yield Prose("", classes="card-feedback")
 
     def on_mount(self) -> None:
         if self.previous is not None:
@@ -131,5 +130,5 @@ class SnippetCard(Vertical):
         self.add_class("-right" if right else "-wrong")
         verdict = (f"**✔ Right: line {line}.**" if right
                    else f"**✘ Line {line} is fine. The bug is on line {self.snippet.bug_line}.**")
-        self.query_one(".card-feedback", Markdown).update(
+        self.query_one(".card-feedback", Prose).update(
             f"{verdict}\n\n**Why.** {self.snippet.explanation}\n\n**Fix.** {self.snippet.fix}")

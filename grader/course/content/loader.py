@@ -24,6 +24,7 @@ from grader.course.content.rules import authoring_problems
 from grader.course.content.schema import MODELS, ExerciseMeta, Lesson, Quiz, Section, Spotter, Strict
 from grader.course.content.yamlpos import Path_, line_of, parse
 from grader.errors import UsageError
+from grader.wording import plural
 
 ENV_VAR = "FORWARDLAB_CONTENT_PATH"
 
@@ -105,8 +106,8 @@ class Course:
         return sum(len(q.questions) for q in self.quizzes)
 
     def summary(self) -> str:
-        return (f"{len(self.lessons)} lessons, {len(self.quizzes)} quizzes "
-                f"({self.question_count} questions), {len(self.exercises)} exercises")
+        return (f"{plural(len(self.lessons), 'lesson')}, {plural(len(self.quizzes), 'quiz', 'quizzes')} "
+                f"({plural(self.question_count, 'question')}), {plural(len(self.exercises), 'exercise')}")
 
 
 def _find(items: Iterable[Any], item_id: str, what: str) -> Any:
@@ -307,8 +308,12 @@ def _cross_refs(doc: _Doc, lessons: dict[str, Lesson]) -> list[Problem]:
                 out.append(doc.problem(("snippets", i, "pitfall"),
                                        f"lesson {lesson.id!r} has no pitfall {s.pitfall!r}"))
     elif isinstance(m, ExerciseMeta):
-        for i, r in enumerate(m.lessons):
-            ref(("lessons", i), r)
+        needed = [lesson for i, r in enumerate(m.lessons) if (lesson := ref(("lessons", i), r)) is not None]
+        after = ref(("after",), m.after)
+        later = [lesson for lesson in needed if after is not None and lesson.order > after.order]
+        if after is not None and later:
+            out.append(doc.problem(("after",), f"listed after lesson {after.id!r}, but it needs lesson "
+                                               f"{later[-1].id!r}, which comes later: name that lesson or a later one"))
     return out
 
 

@@ -267,6 +267,8 @@ class ExerciseMeta(Strict):
     summary: Annotated[str, StringConstraints(min_length=1, pattern=r"^[^\n]*$")]
     description: NonEmpty
     lessons: list[SectionRef] = Field(min_length=1)
+    # The lesson the course outline lists it after: one that comes no earlier than any of `lessons`.
+    after: Slug
     hints: list[NonEmpty] = Field(min_length=3)
     # Check category ("values") or check id ("batch/per-sample") -> points; empty: 1 point per check.
     points: dict[str, float] = {}
