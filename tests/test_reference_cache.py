@@ -41,3 +41,21 @@ def test_an_unwritable_cache_is_a_notice_not_an_error(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "notice: cannot write the reference cache" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_cache_is_unreadable_to_others_whatever_its_folders_mode(tmp_path: Path) -> None:
+    """A cache folder that already exists with mode 0755 (made by hand, or an older version) must not
+    expose the reference's outputs: the files are 0600 and the folder is made 0700; a cache file that
+    someone else could have written is not trusted, but rebuilt."""
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o755)
+    cache.chmod(0o755)
+    assert check(cache, tmp_path, CORRECT).returncode == 0
+    files = list(cache.glob("*.pt"))
+    assert files and all(p.stat().st_mode & 0o077 == 0 for p in files) and cache.stat().st_mode & 0o077 == 0
+    for path in files:
+        path.chmod(0o666)  # writable by anyone: could hold anything
+        path.write_bytes(b"planted")
+    assert check(cache, tmp_path, WRONG).returncode == 1
+    assert check(cache, tmp_path, CORRECT).returncode == 0
+    assert all(p.stat().st_mode & 0o077 == 0 and p.read_bytes() != b"planted" for p in cache.glob("*.pt"))

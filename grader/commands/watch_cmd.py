@@ -79,6 +79,7 @@ class WatchSession:
         import time
 
         from grader.output.text import report_view
+        from grader.report import printable
 
         self.console.print("checking…", style="dim")
         self._store = self._store or self.open_store()
@@ -86,7 +87,8 @@ class WatchSession:
             report = self.grade(self._store)
         except Exception as err:  # noqa: BLE001 - the watch goes on; the next save tries again
             if not self.stopping:
-                self.console.print(f"the grader failed: {type(err).__name__}: {err}", style="red")
+                self.console.print(printable(f"the grader failed: {type(err).__name__}: {err}"), style="red",
+                                   markup=False)
             return
         if self.stopping:
             return

@@ -1,10 +1,17 @@
-"""What crosses the process boundary besides result frames: the limits a job runs under, and what the
-parent learns about how the child ended (ChildOutcome). Standard library only.
+"""What crosses the process boundary besides result frames: the limits a job runs under, what the
+parent learns about how the child ended (ChildOutcome), and how files a child may have touched are
+opened (`SAFE_OPEN`). Standard library only.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+
+# with O_RDONLY or O_WRONLY: never through a link, never blocking on a FIFO, not inherited, as bytes
+# (Windows would otherwise translate line ends); a flag the platform lacks (Windows: all but the last) is left out
+SAFE_OPEN = (getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+             | getattr(os, "O_BINARY", 0))
 
 
 @dataclass(frozen=True)
@@ -15,11 +22,14 @@ class Limits:
     output_bytes: int = 1_000_000
     open_files: int = 256
     processes: int = 64  # processes and threads at once, when the child runs as a uid of its own
+    disk_mb: int = 64  # the private scratch space (and /tmp, /dev/shm, ...), where the kernel gives one
+    inodes: int = 4096  # files and folders in it
 
     def to_wire(self) -> dict:
         return {"wall_s": self.wall_s, "cpu_s": self.cpu_s, "memory_mb": self.memory_mb,
                 "open_files": self.open_files, "output_bytes": self.output_bytes, "processes": self.processes,
-                "file_bytes": max(self.output_bytes * 4, 256 * 2**20)}
+                "file_bytes": max(self.output_bytes * 4, 256 * 2**20), "disk_bytes": self.disk_mb * 2**20,
+                "inodes": self.inodes}
 
 
 @dataclass

@@ -3,8 +3,8 @@
 The same function observes the learner's model in the child and the reference model in the
 parent, so both are seen the same way. It imports only torch and the child side of
 grader.isolation (plain, stages): the child must stay lean.
-An observation holds plain tensors and primitives only (it crosses the process boundary and
-is loaded there with `torch.load(weights_only=True)`).
+An observation holds plain tensors and primitives only (it crosses the process boundary as a
+grader.isolation.wire record, checked there against limits and a schema).
 """
 
 from __future__ import annotations

@@ -29,7 +29,6 @@ import traceback
 from grader.isolation import system
 
 READY = "forwardlab-template-ready"
-CHILD_FAILED = 70  # grader.isolation.failure.CHILD_FAILED: the grader's own part of the child failed
 
 
 def isolate(job: dict) -> None:
@@ -43,10 +42,12 @@ def isolate(job: dict) -> None:
     os.close(null)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     child._read_inputs_now(job)
+    job["results_fd"] = child._create(job["results"])  # the frames go here (child.Frames), as in the fork child
     if sys.platform != "win32":
         os.umask(0o077)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a flood gets EFBIG errors, not a silent kill
-        child._close_all_but(set())
+        job["results_fd"] = child._out_of_the_way(job["results_fd"])
+        child._close_all_but({job["results_fd"]})
         child.posix_limits(job["limits"], spent_s=time.process_time())  # warming up used some already
         _memory_and_processes(job)
     scratch = job["scratch"]
@@ -112,7 +113,7 @@ def main(warm: list[str]) -> None:
         child.run(job)
     except BaseException:
         traceback.print_exc()
-        code = CHILD_FAILED
+        code = child.CHILD_FAILED
     finally:
         sys.stdout.flush()
         sys.stderr.flush()

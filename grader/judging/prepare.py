@@ -147,11 +147,11 @@ def _instructor_code(ex: Exercise, spec_file: Path, doing: str) -> Iterator[None
 
 
 def _read_cache(cached: Path, plan: Path) -> dict | None:
-    """The cached weights and reference observations, or None when missing or unreadable (then they
-    are computed again and the cache rewritten: a damaged cache costs time, never a grade)."""
+    """The cached weights and reference observations, or None when missing, unreadable or not safely
+    ours (then they are computed again and the cache rewritten: a damaged cache costs time, never a grade)."""
     import torch
 
-    if not (cached.is_file() and plan.is_file()):
+    if not (_private_file(cached) and _private_file(plan)):
         return None
     try:
         saved = torch.load(cached, weights_only=True)
@@ -170,16 +170,40 @@ def cache_key(spec_file: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def _private_file(path: Path) -> bool:
+    """A regular file of ours that no one else may write; made unreadable to others if it was not
+    (the reference's outputs are answers: a learner's process must never read them)."""
+    import os
+    import stat
+
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        return False
+    if info.st_mode & 0o077:
+        path.chmod(0o600)
+    return True
+
+
 def _save_atomically(data: dict, target: Path, plan_src: Path, plan_target: Path) -> None:
-    import shutil
+    """Both files readable by us alone, whatever the folder's mode (it may be an existing 0755 one)."""
+    import os
 
     import torch
 
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = target.with_suffix(".tmp")
-    torch.save(data, tmp)
-    shutil.copyfile(plan_src, plan_target.with_suffix(".tmp"))
-    plan_target.with_suffix(".tmp").replace(plan_target)
+    if target.parent.stat().st_uid == os.geteuid():
+        target.parent.chmod(0o700)
+    tmp, plan_tmp = target.with_suffix(".tmp"), plan_target.with_suffix(".tmp")
+    for path in (tmp, plan_tmp):
+        path.unlink(missing_ok=True)
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600), "wb") as file:
+        torch.save(data, file)
+    with os.fdopen(os.open(plan_tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600), "wb") as file:
+        file.write(plan_src.read_bytes())
+    plan_tmp.replace(plan_target)
     tmp.replace(target)
 
 

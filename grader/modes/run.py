@@ -16,6 +16,7 @@ from typing import Any
 from grader.isolation.failure import child_failure
 from grader.isolation.portable import start_worker
 from grader.isolation.protocol import Limits
+from grader.isolation.submission import SubmissionError
 from grader.isolation.worker import Zygote
 
 
@@ -43,6 +44,8 @@ def run_plan(plan: dict, file: Path, limits: Limits, zygote: Zygote | None = Non
             plan_path = Path(tmp) / "plan.pt"
             torch.save(plan, plan_path)
             outcome = zygote.run(plan_path, limits, "cpu", file, on_frame=on_frame)
+    except SubmissionError as err:
+        return [], str(err)
     finally:
         if own:
             zygote.close()

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from grader.errors import UsageError
 from grader.isolation.protocol import Limits
+from grader.report import printable_tree
 
 if TYPE_CHECKING:
     import torch
@@ -129,9 +130,10 @@ def train_file(exercise: str, file: str | Path | None, settings: Settings | None
     error = _error_text(failed) if failed else (problem if len(history) < settings.epochs else None)
     status = "not-started" if failed and failed["error"]["type"] == "NotImplementedError" else \
         "error" if error else "ok"
-    return {"exercise": exercise_id, "file": label, "status": status, "settings": asdict(settings),
-            "train_size": len(data["train_labels"]), "test_size": len(data["test_labels"]), "history": history,
-            "accuracy": history[-1]["accuracy"] if history else None, "error": error}
+    return printable_tree({"exercise": exercise_id, "file": label, "status": status, "settings": asdict(settings),
+                           "train_size": len(data["train_labels"]), "test_size": len(data["test_labels"]),
+                           "history": history, "accuracy": history[-1]["accuracy"] if history else None,
+                           "error": error})
 
 
 def _limits(settings: Settings) -> Limits:
