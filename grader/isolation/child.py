@@ -400,12 +400,13 @@ def warm_up_export() -> None:
 WARM_UPS = {"export": warm_up_export}
 
 
-def main(job: dict) -> None:
-    """Entry point in the forked child; never returns. The status says whether the grader's own part
-    finished, whatever the learner's code did to the streams (printing or flushing may fail)."""
+def main(job: dict, isolation: Callable[[dict], None] = isolate) -> None:
+    """Entry point in the child, forked (`isolate`) or a portable template (its own `isolation`); never
+    returns. The status says whether the grader's own part finished, whatever the learner's code did to
+    the streams (printing or flushing may fail)."""
     code = CHILD_FAILED
     try:
-        isolate(job)
+        isolation(job)
         run(job)
         code = 0
     except BaseException:

@@ -24,7 +24,6 @@ import signal
 import sys
 import tempfile
 import time
-import traceback
 
 from grader.isolation import system
 
@@ -106,18 +105,7 @@ def main(warm: list[str]) -> None:
     line = sys.stdin.readline()
     if not line:
         os._exit(0)
-    code = 0
-    try:
-        job = json.loads(line)
-        isolate(job)
-        child.run(job)
-    except BaseException:
-        traceback.print_exc()
-        code = child.CHILD_FAILED
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+    child.main(json.loads(line), isolate)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 # expect: fail values output differs
 # exercise: exercise2
+# needs: confinement
 # Tries to replace the file its results go to (found through its descriptor) by a FIFO, a link to
 # a private file, a link loop, and to plant result files of its own next to it: reading any of them
 # naively would block the grader forever or leak the file. The job's folder is not the learner's to
