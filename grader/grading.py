@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -165,17 +165,26 @@ class Grader:
         return Job(path, source.label, source.data)
 
     def _grade_many(self, prep: Prepared, jobs: Sequence[Job], done: JobDone) -> None:
-        """Grade jobs on all zygotes at once; one that cannot run fails alone (see grade)."""
-        pending, lock = iter(range(len(jobs))), threading.Lock()
+        """Grade jobs on all zygotes at once; one that cannot run fails alone (see grade). Ctrl-C
+        stops the batch at once: the jobs in flight end with their zygotes."""
+        pending, lock, stop = iter(range(len(jobs))), threading.Lock(), threading.Event()
 
         def work(slot: int) -> None:
             # each free worker takes the next file: one slow submission holds up only its own worker
-            while (i := _next(pending, lock)) is not None:
+            while not stop.is_set() and (i := _next(pending, lock)) is not None:
                 job = jobs[i]
                 done(i, self.grade(prep, job.path, job.label, slot=slot), str(job.path))
 
         with ThreadPoolExecutor(len(self.zygotes)) as pool:
-            list(pool.map(work, range(len(self.zygotes))))
+            workers = [pool.submit(work, slot) for slot in range(len(self.zygotes))]
+            try:
+                for worker in workers:
+                    _result_in_short_waits(worker)
+            except BaseException:
+                stop.set()
+                for zygote in self.zygotes:
+                    zygote.close()
+                raise
 
     def close(self) -> None:
         for z in self.zygotes:
@@ -228,6 +237,18 @@ def same_groups(sources: Sequence[Source]) -> list[list[int]]:
         key = fingerprint_text(source)
         groups.setdefault(i if key is None else key, []).append(i)
     return list(groups.values())
+
+
+def _result_in_short_waits(future: Future) -> None:
+    """future.result(), waited for in short steps: the kernel may hand Ctrl-C to a worker thread, and
+    Python raises it in the main thread only when that thread next runs (an endless wait would
+    sleep through it for good)."""
+    while True:
+        try:
+            future.result(timeout=0.2)
+            return
+        except TimeoutError:
+            continue
 
 
 def _next(items: Iterator[int], lock: threading.Lock) -> int | None:

@@ -115,3 +115,43 @@ def test_a_worker_that_dies_mid_job_gives_the_next_job_a_fresh_one(tmp_path: Pat
     assert lost.status == "fail" and "took down the grading worker" in lost.first_failure.message
     assert grader_session.grade(prep, correct, "correct.py", slot=0).status == "pass"
     assert grader_session.zygotes[0] is not first and grader_session.zygotes[0].alive
+
+
+def test_ctrl_c_stops_a_batch_at_once_and_leaves_nothing_running(tmp_path: Path) -> None:
+    """Ctrl-C on a batch of submissions that hang: exit 130 within seconds, not after each one's time
+    limit, with every worker and child gone."""
+    import os
+    import signal
+    import time
+
+    files = []
+    for n in range(4):
+        (tmp_path / f"hangs{n}.py").write_text(HEAD.format(body="while True: pass"))
+        files.append(str(tmp_path / f"hangs{n}.py"))
+    mark = f"forwardlab-ctrl-c-{os.getpid()}"
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "check", "2", *files, "--jobs", "2", "--timeout", "60"],
+                            cwd=ROOT, env={**os.environ, "FORWARDLAB_TEST_MARK": mark}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(_marked(mark)) < 4 and time.monotonic() < deadline:  # two zygotes, each with a looping child
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    stopped = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - stopped < 15  # far less than the 60 s time limit
+    assert _marked(mark) == []
+
+
+def _marked(mark: str) -> list[int]:
+    """Live processes whose environment carries `mark` (zygotes and their children inherit it)."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.status() != psutil.STATUS_ZOMBIE and proc.environ().get("FORWARDLAB_TEST_MARK") == mark:
+                found.append(proc.pid)
+        except psutil.Error:
+            continue
+    return found

@@ -138,3 +138,29 @@ def test_watch_command_rechecks_on_save_and_exits_0_on_ctrl_c(tmp_path: Path, is
         proc.kill()
     reader.join(5)
     assert "stopped watching" in "".join(lines)
+
+
+SIGNAL_ELSEWHERE = """
+import signal, sys, threading, time
+from grader.commands.watch_cmd import wait_for_interrupt
+
+def interrupt_another_thread():
+    time.sleep(0.3)  # the kernel may hand Ctrl-C to any thread: here, deliberately, not the main one
+    signal.pthread_kill(threading.get_ident(), signal.SIG{name})
+    time.sleep(60)
+
+threading.Thread(target=interrupt_another_thread, daemon=True).start()
+try:
+    wait_for_interrupt()
+except KeyboardInterrupt:
+    print("stopped")
+"""
+
+
+@pytest.mark.parametrize("name", ["INT", "TERM"])
+def test_watch_stops_even_when_the_signal_lands_on_another_thread(name: str) -> None:
+    """The cause of `grader watch` once hanging after Ctrl-C: an endless wait in the main thread sleeps through
+    a signal the kernel gave to another thread. The watch waits in short steps, and SIGTERM stops it too."""
+    done = subprocess.run([sys.executable, "-c", SIGNAL_ELSEWHERE.replace("{name}", name)], capture_output=True,
+                          text=True, timeout=30)
+    assert done.stdout.strip() == "stopped", done.stderr

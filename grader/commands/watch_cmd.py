@@ -7,6 +7,7 @@ checks themselves. Ctrl-C stops watching (exit 0).
 from __future__ import annotations
 
 import argparse
+import signal
 import threading
 from typing import TYPE_CHECKING
 
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             session.footer = f"watching {label} ({watcher.mode}): save to re-check, Ctrl-C to stop"
             watcher.start().trigger()  # the first check, on the watcher's thread like every other
             try:
-                threading.Event().wait()
+                wait_for_interrupt()
             finally:  # before the grader closes: a check cut short by Ctrl-C shows nothing
                 session.stopping = True
                 watcher.stop(timeout=0.5)
@@ -65,6 +66,17 @@ def run(args: argparse.Namespace) -> int:
         pass
     console.print("stopped watching", style="dim")
     return 0
+
+
+def wait_for_interrupt() -> None:
+    """Sleep until Ctrl-C (or SIGTERM) raises KeyboardInterrupt here. In short waits, not one endless
+    one: the kernel may hand the signal to another of our threads (the watcher's, the checks'), and
+    Python raises it in the main thread only when that thread next runs, so an untimed wait could
+    sleep through it for good."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    stop = threading.Event()
+    while not stop.wait(0.2):
+        pass
 
 
 class WatchSession:
