@@ -13,7 +13,12 @@ the ratio uses the mean of the two passes, and each phase prints the load averag
 (status and every check's status) must be identical everywhere; prints both throughputs and their
 ratio (target: at least 20x).
 
-    python bench/batch_throughput.py [--count 200] [--jobs 2] [--sample 20 | --full]
+With --isolation both, it compares the isolations instead: the batch under the fork isolation and
+under the portable one, twice each, alternating (fork, portable, fork, portable), verdicts identical
+across both, each throughput beside the other and against `python -c "import torch"` timed in the
+same run. --isolation portable runs the usual comparison under the portable isolation.
+
+    python bench/batch_throughput.py [--count 200] [--jobs 2] [--sample 20 | --full] [--isolation ...]
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from modes import add_option, env_for, import_torch_s, modes
 
 HEAD2 = """import torch
 import torch.nn.functional as F
@@ -124,6 +131,31 @@ def batch_pass(files: dict[str, list[Path]], jobs: int, env: dict) -> tuple[floa
     return total_s, reports
 
 
+def compare_isolations(files: dict[str, list[Path]], jobs: int, env: dict, expected: dict) -> None:
+    """The batch under each isolation, twice, alternating; side by side, against importing torch. Exits."""
+    times: dict[str, list[float]] = {"fork": [], "portable": []}
+    reports: dict[str, dict] = {}
+    for _round in range(2):
+        for mode in times:
+            print(f"-- {mode} isolation", flush=True)
+            elapsed, reports[mode] = batch_pass(files, jobs, env_for(mode, env))
+            times[mode].append(elapsed)
+    baseline = import_torch_s(env)
+    total = sum(len(f) for f in files.values())
+    differ = [f for f in reports["fork"] if verdict(reports["fork"][f]) != verdict(reports["portable"][f])]
+    wrong = [f for mode in times for f, r in reports[mode].items()
+             if r["status"] != expected[Path(f).stem.split("_", 1)[1]]]
+    print(f"\nsubmissions: {total}, jobs={jobs}, {os.cpu_count()} CPU cores; import torch: {baseline:.2f} s {_load()}")
+    print(f"{'isolation':<10} {'batch s':>8} {'ms/submission':>14} {'per s':>7} {'x import torch':>15}")
+    for mode, passes in times.items():
+        mean = sum(passes) / len(passes)
+        print(f"{mode:<10} {mean:8.1f} {mean / total * 1000:14.0f} {total / mean:7.2f} {mean / total / baseline:15.2f}")
+    print(f"portable / fork time: {sum(times['portable']) / sum(times['fork']):.1f}x")
+    print(f"verdicts identical under both isolations: {'yes' if not differ else 'NO: ' + ', '.join(differ)}")
+    print(f"verdicts as the variants expect: {'yes' if not wrong else 'NO: ' + ', '.join(wrong)}")
+    sys.exit(1 if differ or wrong else 0)
+
+
 def _load() -> str:
     return f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
 
@@ -134,12 +166,16 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--sample", type=int, default=20, help="per-file runs per exercise (extrapolated)")
     parser.add_argument("--full", action="store_true", help="run every submission per-file (no extrapolation)")
+    add_option(parser)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="forwardlab-bench-"))
     env = {**os.environ, "FORWARDLAB_DATA_DIR": str(tmp / "data")}
     files = generate(tmp / "submissions", args.count)
     total = sum(len(f) for f in files.values())
     expected = {name: status for _, variants in VARIANTS.values() for name, _, status in variants}
+    if args.isolation == "both":
+        compare_isolations(files, args.jobs, env, expected)
+    env = env_for(modes(args.isolation)[0], env)
 
     # batch, then the per-file loop, then the batch again: the machine's other load, which varies
     # over minutes, falls on both sides; the ratio uses the mean of the two batch passes

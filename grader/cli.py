@@ -14,7 +14,7 @@ import traceback
 from grader.errors import UsageError
 
 COMMANDS = ("list", "check", "watch", "hint", "init", "content", "trace", "train", "progress", "gradescope",
-            "classroom", "new", "pack", "serve")
+            "classroom", "new", "pack", "serve", "doctor")
 
 
 class Parser(argparse.ArgumentParser):
@@ -36,6 +36,9 @@ def build_parser() -> Parser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # text that no encoder can write (a learner's, a file name's) is
+        if hasattr(stream, "reconfigure"):   # shown replaced, never a crash
+            stream.reconfigure(errors="replace")
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     # argparse fills FILE... before it sees options, so in `grader check 2 --json a.py b.py` the files

@@ -10,7 +10,9 @@ runs the same on Ray actors, across machines. Either way the reports are told th
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import tempfile
 import threading
 import time
@@ -20,9 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from grader.course.progress import default_store_path
 from grader.errors import UsageError
+from grader.isolation.portable import start_worker
 from grader.isolation.protocol import Limits
-from grader.isolation.worker import Zygote
+from grader.isolation.submission import SubmissionError, read_submission
 from grader.judging.judge import judge
 from grader.judging.prepare import Prepared, Secret, prepare, resolve_device
 from grader.report import CheckResult, Report
@@ -65,12 +69,14 @@ class Grader:
         self.sandbox = sandbox  # run the zygotes under bubblewrap (grader.isolation.worker.bwrap_command)
         self.pool = pool
         # start now: they import torch while we do
-        self.zygotes = [] if pool else [Zygote(sandbox) for _ in range(max(1, jobs))]
+        self.zygotes = [] if pool else [start_worker(sandbox) for _ in range(max(1, jobs))]
         self.limits = limits
         self.secret = secret  # None: each exercise prepared draws its probes from a fresh secret (tests fix one)
         self._tmp = tempfile.TemporaryDirectory(prefix="forwardlab-")
         self._prepared: dict[tuple[str, str], Prepared] = {}
         self._extracts = 0
+        # what the learner's code must not read: prepared references and plans, the progress store
+        self._hidden = [Path(self._tmp.name), default_store_path().parent]
 
     def prepared(self, exercise_id: str, device: str) -> Prepared:
         key = (exercise_id, device)
@@ -79,13 +85,30 @@ class Grader:
         return self._prepared[key]
 
     def grade(self, prep: Prepared, file: Path, label: str, slot: int = 0) -> Report:
+        """One submission's report, whatever happens: a file the grader will not read, a worker that
+        dies (the next attempt gets a fresh one), a result no check can judge. Never raises: a batch
+        never stops for one submission."""
         start = time.perf_counter()
-        zygote = self.zygotes[slot]
-        if not zygote.alive:
-            zygote = self.zygotes[slot] = Zygote(self.sandbox)
-        warm = ("export",) if any(c.export for c in prep.cases.values()) else ()
-        outcome = zygote.run(prep.plan_path, prep.limits, prep.device, file, warm=warm, hidden=prep.hidden)
-        return judge(prep, label, outcome, time.perf_counter() - start)
+        checks = [(c.id, c.category) for c in prep.checks]
+        error: Exception | None = None
+        for _attempt in range(2):
+            try:
+                zygote = self.zygotes[slot]
+                if not zygote.alive:
+                    zygote = self.zygotes[slot] = start_worker(self.sandbox)
+                waiting = time.perf_counter()
+                zygote.wait_ready()  # a portable worker's next process still warming up: not this submission's time
+                start += time.perf_counter() - waiting
+                warm = ("export",) if any(c.export for c in prep.cases.values()) else ()
+                outcome = zygote.run(prep.plan_path, prep.limits, prep.device, file, warm=warm, hidden=self._hidden,
+                                     answers=prep.answers)
+                return judge(prep, label, outcome, time.perf_counter() - start)
+            except SubmissionError as err:
+                return failed(prep.exercise.id, label, prep.device, checks, str(err))
+            except Exception as err:  # noqa: BLE001 - reported in this submission's result
+                error = err
+                self.zygotes[slot].close()
+        return unrunnable(prep.exercise.id, label, prep.device, checks, f"{type(error).__name__}: {error}")
 
     def check(self, exercise_id: str, files: Sequence[str | Path | None], *, device: str = "cpu",
               on_done: Callable[[Report], None] | None = None, store: ProgressStore | None = None) -> list[Report]:
@@ -94,7 +117,7 @@ class Grader:
         when given. Reports come back in the order of `files`."""
         paths = submission_paths(exercise_id, files)
         class_name = exercise_class_name(exercise_id)
-        return self.check_sources(exercise_id, [load_source(path, label, class_name) for path, label in paths],
+        return self.check_sources(exercise_id, [_source(path, label, class_name) for path, label in paths],
                                   device=device, on_done=on_done, store=store)
 
     def check_sources(self, exercise_id: str, sources: Sequence[Source], *, device: str = "cpu",
@@ -121,7 +144,7 @@ class Grader:
             if self.pool is not None:
                 self.pool.grade_many(exercise_id, device, jobs, done)
             else:
-                self._grade_many(self.prepared(exercise_id, resolve_device(device)), jobs, done, len(sources) > 1)
+                self._grade_many(self.prepared(exercise_id, resolve_device(device)), jobs, done)
         finally:
             for job, group in zip(jobs, groups, strict=True):
                 if sources[group[0]].extracted:
@@ -142,8 +165,8 @@ class Grader:
         path.write_bytes(source.data)
         return Job(path, source.label, source.data)
 
-    def _grade_many(self, prep: Prepared, jobs: Sequence[Job], done: JobDone, batch: bool) -> None:
-        """Grade jobs on all zygotes at once; in a `batch`, one that cannot run fails alone. Ctrl-C
+    def _grade_many(self, prep: Prepared, jobs: Sequence[Job], done: JobDone) -> None:
+        """Grade jobs on all zygotes at once; one that cannot run fails alone (see grade). Ctrl-C
         stops the batch at once: the jobs in flight end with their zygotes."""
         pending, lock, stop = iter(range(len(jobs))), threading.Lock(), threading.Event()
 
@@ -151,9 +174,7 @@ class Grader:
             # each free worker takes the next file: one slow submission holds up only its own worker
             while not stop.is_set() and (i := _next(pending, lock)) is not None:
                 job = jobs[i]
-                report = self._grade_in_batch(prep, job.path, job.label, slot) if batch \
-                    else self.grade(prep, job.path, job.label, slot=slot)
-                done(i, report, str(job.path))
+                done(i, self.grade(prep, job.path, job.label, slot=slot), str(job.path))
 
         with ThreadPoolExecutor(len(self.zygotes)) as pool:
             workers = [pool.submit(work, slot) for slot in range(len(self.zygotes))]
@@ -165,18 +186,6 @@ class Grader:
                 for zygote in self.zygotes:
                     zygote.close()
                 raise
-
-    def _grade_in_batch(self, prep: Prepared, file: Path, label: str, slot: int) -> Report:
-        """A batch never stops for one submission: if grading it fails twice (a fresh worker the
-        second time), that submission alone gets a failing report saying so."""
-        for _attempt in range(2):
-            try:
-                return self.grade(prep, file, label, slot=slot)
-            except Exception as err:  # noqa: BLE001 - reported in this submission's result
-                error = err
-                self.zygotes[slot].close()
-        return unrunnable(prep.exercise.id, label, prep.device, [(c.id, c.category) for c in prep.checks],
-                          f"{type(error).__name__}: {error}")
 
     def close(self) -> None:
         for z in self.zygotes:
@@ -198,12 +207,27 @@ def exercise_class_name(exercise_id: str) -> str:
     return registry.load(exercise_id).class_name
 
 
-def unrunnable(exercise_id: str, label: str, device: str, checks: Sequence[tuple[str, str]], why: str) -> Report:
-    """The report of a submission the grader could not run: its first check fails saying why."""
-    message = f"the grader could not run this submission ({why}); grade it again alone"
+def _source(path: Path, label: str, class_name: str) -> Source:
+    """The submission as its learner could read it (grader.isolation.submission); one the grader will
+    not read is a source whose job fails saying why."""
+    try:
+        real, data = read_submission(path)
+    except SubmissionError as err:
+        return Source(path, label, b"", problem=str(err))
+    return load_source(real, label, class_name, data)
+
+
+def failed(exercise_id: str, label: str, device: str, checks: Sequence[tuple[str, str]], message: str) -> Report:
+    """A report whose first check fails with `message`, the others not graded."""
     results = [CheckResult(cid, category, "skip", "not graded") for cid, category in checks]
     results[0] = CheckResult(results[0].id, results[0].category, "fail", message)
     return Report(exercise_id, label, "fail", device, 0.0, results)
+
+
+def unrunnable(exercise_id: str, label: str, device: str, checks: Sequence[tuple[str, str]], why: str) -> Report:
+    """The report of a submission the grader could not run: its first check fails saying why."""
+    return failed(exercise_id, label, device, checks, f"the grader could not run this submission ({why}); "
+                                                      "grade it again alone")
 
 
 def same_groups(sources: Sequence[Source]) -> list[list[int]]:
@@ -234,17 +258,24 @@ def _next(items: Iterator[int], lock: threading.Lock) -> int | None:
 
 
 def submission_paths(exercise_id: str, files: Iterable[str | Path | None]) -> list[tuple[Path, str]]:
-    """(absolute path, label as the user wrote it); a missing file is a usage error."""
+    """(absolute path, label as the user wrote it); a missing file or a folder is a usage error. A file
+    that is there but cannot be read (or a link to one) is graded: its report says why it failed."""
     from grader.course.workspace import default_file
 
     out = []
     for f in files:
         label = str(f) if f is not None else str(default_file(exercise_id, relative=True))
         path = Path(f) if f is not None else default_file(exercise_id)
-        if not path.is_file():
+        try:
+            missing = stat.S_ISDIR(path.stat().st_mode)
+        except FileNotFoundError:
+            missing = not path.is_symlink()
+        except OSError:
+            missing = False
+        if missing:
             raise UsageError(f"no such file: {label}" + ("" if f is not None else
                              " (run `grader init` to create the exercises, or pass a FILE)"))
-        out.append((path.resolve(), label))
+        out.append((Path(os.path.abspath(path)), label))  # links are checked when it is read (isolation.submission)
     return out
 
 

@@ -6,11 +6,50 @@ Plain dataclasses so that the TUI and the CLI can use them without importing tor
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Literal
+import re
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
 
 Status = Literal["pass", "fail", "skip"]
 ReportStatus = Literal["pass", "fail", "not-started"]
+
+# What a learner's text (an exception message, printed output, a module or file name) may not carry into a
+# report: terminal controls (ESC starts the sequences that repaint a screen: a fake green PASS), other C0
+# and C1 controls but newline and tab, bidirectional overrides that reorder what is shown, lone surrogates
+# (no encoder writes them: printing one crashed the text report).
+UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` safe for a terminal and any encoder: controls shown as \\xNN or \\uNNNN, lone surrogates as U+FFFD."""
+    return UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if "\ud800" <= char <= "\udfff":
+        return "\ufffd"
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def printable_tree(value: Any) -> Any:
+    """`value` (JSON-like data) with every string in it, keys included, made `printable`."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable_tree(k): printable_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(printable_tree(v) for v in value)
+    return value
+
+
+def _clean_strings(obj: Any) -> None:
+    """Make every str field of a dataclass instance `printable` (text the learner's code may shape)."""
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, str):
+            setattr(obj, f.name, printable(value))
+
 
 # how a failing check names the known mistake the learner's output matches (grader.judging.checks)
 MISTAKE_PREFIX = "Most likely: "
@@ -29,6 +68,9 @@ class CheckResult:
     message: str = ""
     hint: str = ""
     blocked_by: str | None = None  # a skipped check: the id of the check it waited for, which did not pass
+
+    def __post_init__(self) -> None:
+        _clean_strings(self)
 
     @property
     def mistake(self) -> str | None:
@@ -53,6 +95,9 @@ class Report:
     checks: list[CheckResult] = field(default_factory=list)
     output: str = ""  # the submission's captured stdout/stderr, truncated; not part of the JSON contract
     same_as: str | None = None  # graded once for a group of identical submissions: the file that was run
+
+    def __post_init__(self) -> None:
+        _clean_strings(self)
 
     @property
     def passed(self) -> int:

@@ -57,7 +57,7 @@ def test_hostile_batch_fails_alone_and_the_report_is_complete(tmp_path: Path) ->
     assert result.returncode == 1, result.stderr
     reports = json.loads(out.read_text())
     assert [r["file"] for r in reports] == files  # complete, in the order given
-    for report, (name, (_, status, category)) in zip(reports, BATCH.items(), strict=False):
+    for report, (name, (_, status, category)) in zip(reports, BATCH.items(), strict=True):
         failures = [c for c in report["checks"] if c["status"] == "fail"]
         assert report["status"] == status, (name, failures)
         if category:
@@ -70,19 +70,51 @@ def test_hostile_batch_fails_alone_and_the_report_is_complete(tmp_path: Path) ->
 
 
 def test_a_grader_failure_becomes_that_submissions_report() -> None:
-    """If grading one file raises (twice, the second time on a fresh worker), the batch goes on."""
+    """If running one file raises (twice, the second time on a fresh worker), that file gets a failing
+    report saying so, and nothing is raised: single checks and batches alike."""
     from grader.grading import Grader
 
     closed = []
-    fake = SimpleNamespace(grade=lambda *a, **k: (_ for _ in ()).throw(OSError("no worker")),
-                           zygotes=[SimpleNamespace(close=lambda: closed.append(1))])
-    prep = SimpleNamespace(exercise=SimpleNamespace(id="exercise2"), device="cpu",
-                           checks=[SimpleNamespace(id="load/import", category="load"),
-                                   SimpleNamespace(id="values/reference", category="values")])
-    report = Grader._grade_in_batch(fake, prep, Path("x.py"), "x.py", 0)
+
+    def broken(*args, **kwargs):
+        raise OSError("no worker")
+
+    zygote = SimpleNamespace(alive=True, run=broken, close=lambda: closed.append(1))
+    fake = SimpleNamespace(zygotes=[zygote], sandbox=False, _hidden=[])
+    prep = SimpleNamespace(exercise=SimpleNamespace(id="exercise2"), device="cpu", cases={}, plan_path=Path("p"),
+                           limits=None, checks=[SimpleNamespace(id="load/import", category="load"),
+                                                SimpleNamespace(id="values/reference", category="values")])
+    report = Grader.grade(fake, prep, Path("x.py"), "x.py")
     assert report.status == "fail" and report.file == "x.py" and len(closed) == 2
     assert [c.status for c in report.checks] == ["fail", "skip"]
     assert "OSError: no worker" in report.checks[0].message
+
+
+def test_a_worker_that_dies_mid_job_gives_the_next_job_a_fresh_one(tmp_path: Path, grader_session) -> None:
+    """The worker is killed from outside while a job runs: that job fails saying so; the next passes."""
+    import threading
+    import time
+
+    slow = tmp_path / "slow.py"
+    slow.write_text(HEAD.format(body="import time; time.sleep(30)"))
+    correct = tmp_path / "correct.py"
+    correct.write_text(HEAD.format(body="pass"))
+    prep = grader_session.prepared("exercise2", "cpu")
+    first = grader_session.zygotes[0]
+
+    def kill_when_busy() -> None:
+        while not first.busy:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        first.proc.kill()
+
+    killer = threading.Thread(target=kill_when_busy)
+    killer.start()
+    lost = grader_session.grade(prep, slow, "slow.py", slot=0)
+    killer.join()
+    assert lost.status == "fail" and "took down the grading worker" in lost.first_failure.message
+    assert grader_session.grade(prep, correct, "correct.py", slot=0).status == "pass"
+    assert grader_session.zygotes[0] is not first and grader_session.zygotes[0].alive
 
 
 def test_ctrl_c_stops_a_batch_at_once_and_leaves_nothing_running(tmp_path: Path) -> None:
@@ -113,12 +145,13 @@ def test_ctrl_c_stops_a_batch_at_once_and_leaves_nothing_running(tmp_path: Path)
 
 def _marked(mark: str) -> list[int]:
     """Live processes whose environment carries `mark` (zygotes and their children inherit it)."""
+    import psutil
+
     found = []
-    for entry in Path("/proc").iterdir():
+    for proc in psutil.process_iter():
         try:
-            if entry.name.isdigit() and f"FORWARDLAB_TEST_MARK={mark}".encode() in (entry / "environ").read_bytes() \
-                    and "Z" not in (entry / "stat").read_text().split(")")[-1].split()[0]:
-                found.append(int(entry.name))
-        except OSError:
+            if proc.status() != psutil.STATUS_ZOMBIE and proc.environ().get("FORWARDLAB_TEST_MARK") == mark:
+                found.append(proc.pid)
+        except psutil.Error:
             continue
     return found

@@ -134,3 +134,21 @@ def test_any_learner_text_can_be_written(fmt: str) -> None:
     text.encode("utf-8")  # what writing it to a file or a pipe does
     if fmt == "junit":
         assert JUnitXml.fromstring(text.encode()).failures == 1
+
+
+def test_the_text_report_shows_a_learners_controls_as_text_and_never_crashes() -> None:
+    """Terminal controls (a fake green PASS), bidirectional overrides and lone surrogates in anything a
+    learner shapes (output, messages, file names) reach the terminal as visible text."""
+    from rich.console import Console
+
+    from grader.output.text import print_report
+
+    paint = "\x1b[2J\x1b[32m✓ PASS\x1b[0m\r\u202e\ud800\x9b"
+    report = Report("exercise2", f"eve/{paint}.py", "fail", checks=[
+        CheckResult("load/import", "load", "fail", f"raised ValueError: {paint}", hint=paint)], output=paint)
+    out = io.StringIO()
+    print_report(report, "Digits", Console(file=out, width=200, force_terminal=True, color_system=None))
+    text = out.getvalue()
+    text.encode("utf-8")
+    assert "\x1b" not in text and "\r" not in text and "\u202e" not in text and "\x9b" not in text
+    assert text.count("\\x1b[32m✓ PASS\\x1b[0m") >= 4 and "\\u202e" in text and "\ufffd" in text

@@ -18,8 +18,8 @@ from conftest import ROOT
 SEALED = """
 import importlib, importlib.util, os, sys, tempfile
 from grader.isolation import guard
-from grader.judging.prepare import hidden_folders
-folders = hidden_folders()
+from grader.judging.prepare import answer_folders
+folders = answer_folders()
 guard.seal(folders)
 spec = os.path.join(folders[-2], "exercise2.py") if folders[-2].endswith("specs") else None
 link = os.path.join(tempfile.mkdtemp(), "link")

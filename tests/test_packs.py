@@ -394,7 +394,7 @@ def test_pack_exercises_are_listed_initialised_and_placed_in_the_course(tmp_path
 def test_a_pack_exercise_is_opened_hinted_and_checked_in_the_app(tmp_path: Path, monkeypatch) -> None:
     """In the terminal app the pack's exercises follow its lesson in the outline; opening one shows its
     task, reveals its hints and sends a check of the learner's file for that id to the grading worker."""
-    from textual.widgets import Markdown
+    from textual.widgets import Static
     from tui_support import fake_factory, make_report, run_async
 
     from grader.course.content import default_content_dir
@@ -422,7 +422,7 @@ def test_a_pack_exercise_is_opened_hinted_and_checked_in_the_app(tmp_path: Path,
             assert isinstance(app.screen, ExerciseScreen)
             await pilot.press("h")
             await pilot.pause()
-            assert "Every statistic is per position" in app.screen.query_one("#hints", Markdown).source
+            assert "Every statistic is per position" in str(app.screen.query_one("#hints", Static).content)
             await pilot.press("c")
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -435,7 +435,7 @@ def test_a_pack_exercise_is_opened_hinted_and_checked_in_the_app(tmp_path: Path,
 def test_content_check_of_a_pack_reports_its_exercise_files(tmp_path: Path, capsys) -> None:
     pack = scaffold(tmp_path / "pack", "block")
     assert main(["content", "check", str(pack)]) == 0
-    assert capsys.readouterr().out.strip() == "0 lessons, 0 quizzes (0 questions), 1 exercises"
+    assert capsys.readouterr().out.strip() == "0 lessons, 0 quizzes (0 questions), 1 exercise"
     (pack / "exercises" / "block.py").unlink()
     assert main(["content", "check", str(pack)]) == 1
     assert f"{pack / 'exercises' / 'block.py'}: missing" in capsys.readouterr().out

@@ -16,7 +16,7 @@ from torch.utils._pytree import tree_flatten
 
 from grader.course.registry import exercise_ids
 from grader.isolation import guard
-from grader.judging.prepare import Prepared, Secret, hidden_folders, prepare
+from grader.judging.prepare import Prepared, Secret, answer_folders, prepare
 from grader.judging.spec import DRAWN_BATCHES, EDGE_BATCHES
 
 
@@ -105,7 +105,7 @@ def test_low_precision_is_judged_against_the_exact_answer(prepared: dict[str, Pr
 
 
 def test_the_child_is_kept_from_what_computes_answers() -> None:
-    folders = hidden_folders()
+    folders = answer_folders()
     root = Path(guard.__file__).resolve().parents[2]
     for needed in (root / "grader" / "judging", root / "grader" / "course", root / "content" / "specs",
                    root / "content" / "solutions"):

@@ -107,10 +107,12 @@ def test_filesystem_type_of_the_root() -> None:
     assert watching.filesystem_type(Path("/")) is not None
 
 
-def test_watch_command_rechecks_on_save_and_exits_0_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.skipif(os.name != "posix", reason="Ctrl+C (SIGINT) cannot be sent to a console program from here")
+@pytest.mark.parametrize("isolation", ["", "portable"], ids=["default", "portable"])
+def test_watch_command_rechecks_on_save_and_exits_0_on_ctrl_c(tmp_path: Path, isolation: str) -> None:
     target = tmp_path / "exercise2.py"
     target.write_text((SUBMISSIONS / "exercise2" / "wrong_no_relu.py").read_text())
-    env = {**os.environ, "COLUMNS": "200"}
+    env = {**os.environ, "COLUMNS": "200", "FORWARDLAB_ISOLATION": isolation}
     proc = subprocess.Popen([sys.executable, "-m", "grader", "watch", "2", str(target)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []

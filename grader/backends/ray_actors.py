@@ -82,7 +82,7 @@ class GradingActor:
         path.parent.mkdir()
         path.write_bytes(data)
         try:
-            return self.grader._grade_in_batch(self.prep, path, label, 0), str(path)
+            return self.grader.grade(self.prep, path, label), str(path)
         finally:
             shutil.rmtree(path.parent, ignore_errors=True)
 

@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="output format (default: text); summary: a batch at a glance (pass rate, most common "
                         "failing checks and named mistakes with example files, identical submissions)")
     p.add_argument("--output", "-o", metavar="PATH", help="write the report to PATH instead of stdout")
-    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu", help="device to run on (default: cpu)")
+    p.add_argument("--device", choices=("cpu", "cuda", "mps", "auto"), default="cpu",
+                   help="device to run on: cuda (NVIDIA), mps (Apple GPUs), auto (a GPU if there is one; default: cpu)")
     p.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
                    help="grade N submissions at a time (default: the number of CPU cores, for a batch)")
     p.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="wall-time limit per submission")

@@ -13,7 +13,7 @@ NOT_STARTED = ("○ Not started: forward still raises `NotImplementedError`. Wri
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from grader.isolation.training import Settings
+    # no torch here: every command's --help builds this parser (run fills in Settings' own defaults)
     from grader.modes.train import MAX_EPOCHS, OPTIMIZERS, TRAINABLE
 
     p = sub.add_parser("train", help="train your digit classifier and watch loss and accuracy per epoch",
@@ -23,13 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "Exit code 0 when training ran to the end, 1 when your model could not be trained.")
     add_exercise(p)
     p.add_argument("file", nargs="?", metavar="FILE", help="your file (default: the workspace's exercises/EXERCISE.py)")
-    p.add_argument("--epochs", type=int, default=Settings.epochs, metavar="N", help=f"passes over the data, "
-                                                                                    f"1-{MAX_EPOCHS} (default: 5)")
-    p.add_argument("--seed", type=int, default=Settings.seed, help="seed of the starting weights and the shuffling "
-                                                                   "(default: 0)")
-    p.add_argument("--lr", type=float, default=Settings.lr, help="learning rate (default: 0.001)")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default=Settings.optimizer,
-                   help="adam, or sgd with momentum 0.9 (default: adam)")
+    p.add_argument("--epochs", type=int, metavar="N", help=f"passes over the data, 1-{MAX_EPOCHS} (default: 5)")
+    p.add_argument("--seed", type=int, help="seed of the starting weights and the shuffling (default: 0)")
+    p.add_argument("--lr", type=float, help="learning rate (default: 0.001)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help="adam, or sgd with momentum 0.9 (default: adam)")
     p.add_argument("--json", action="store_true", help="print the result as JSON (the progress bar stays on stderr)")
     p.set_defaults(run=run)
 
@@ -40,12 +37,14 @@ def run(args: argparse.Namespace) -> int:
     from grader.isolation.training import Settings
     from grader.modes.train import check_trainable, validate
 
-    validate(Settings(epochs=args.epochs, seed=args.seed, lr=args.lr, optimizer=args.optimizer))
+    given = {"epochs": args.epochs, "seed": args.seed, "lr": args.lr, "optimizer": args.optimizer}
+    settings = Settings(**{name: value for name, value in given.items() if value is not None})
+    validate(settings)
     submission_paths(check_trainable(args.exercise), [args.file])  # usage errors before anything starts
-    bar = EpochBar(args.epochs)
+    bar = EpochBar(settings.epochs)
     try:
-        result = train(args.exercise, args.file, epochs=args.epochs, seed=args.seed, lr=args.lr,
-                       optimizer=args.optimizer, on_epoch=bar.advance)
+        result = train(args.exercise, args.file, epochs=settings.epochs, seed=settings.seed, lr=settings.lr,
+                       optimizer=settings.optimizer, on_epoch=bar.advance)
     finally:
         bar.close()
     if args.json:

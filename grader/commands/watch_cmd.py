@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--poll", action="store_true",
                    help="poll the file instead of waiting for file events (network or WSL mounts; "
                         "also FORWARDLAB_WATCH_POLL=1)")
-    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu", help="device to run on (default: cpu)")
+    p.add_argument("--device", choices=("cpu", "cuda", "mps", "auto"), default="cpu",
+                   help="device to run on: cuda (NVIDIA), mps (Apple GPUs), auto (a GPU if there is one; default: cpu)")
     p.set_defaults(run=run)
 
 
@@ -90,6 +91,7 @@ class WatchSession:
         import time
 
         from grader.output.text import report_view
+        from grader.report import printable
 
         self.console.print("checking…", style="dim")
         self._store = self._store or self.open_store()
@@ -97,7 +99,8 @@ class WatchSession:
             report = self.grade(self._store)
         except Exception as err:  # noqa: BLE001 - the watch goes on; the next save tries again
             if not self.stopping:
-                self.console.print(f"the grader failed: {type(err).__name__}: {err}", style="red")
+                self.console.print(printable(f"the grader failed: {type(err).__name__}: {err}"), style="red",
+                                   markup=False)
             return
         if self.stopping:
             return

@@ -1,18 +1,19 @@
 """The child: runs in a process forked from the zygote, loads the learner's file and runs the plan.
 
-It writes one result frame per step (load reports, then one observation per case) with
-torch.save into the job's directory, each frame complete before it appears (write, then rename),
-so that a child that dies midway still leaves everything it finished. It never judges anything.
+It isolates itself first (`isolate`), then appends result frames (load reports, then one observation
+per case) to the results file it holds open, as grader.isolation.wire records, so that a child that
+dies midway still leaves everything it finished. It never judges anything.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import inspect
 import io
 import linecache
+import math
 import os
-import resource
 import signal
 import sys
 import tempfile
@@ -24,15 +25,19 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from grader.isolation import guard, system
+from grader.isolation import guard, jail, system, wire
 from grader.isolation.plain import describe_error, error_text
+from grader.isolation.protocol import SAFE_OPEN
 from grader.isolation.runner import run_case
+
+if sys.platform != "win32":  # isolate() is POSIX; run() is shared with the portable child (grader.isolation.template)
+    import resource
 
 
 def isolate(job: dict) -> None:
-    """New session, no inherited descriptors, output to a capped file, resource limits, and when
-    the zygote runs as root, a uid of the job's own: it can then write only its scratch, results and
-    output, read nothing private, and signal no process but its own (threat model: docs/threat-model.md)."""
+    """New session, no inherited descriptors, output to a capped file, resource limits; as root a uid of
+    the job's own; where the kernel allows, private mounts, Landlock file rules and a seccomp filter
+    (grader.isolation.jail). The threat model: docs/threat-model.md."""
     os.setsid()
     os.umask(0o077)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -40,64 +45,85 @@ def isolate(job: dict) -> None:
     _read_inputs_now(job)
     # as root: nothing this job starts can see what computes the answers; once the uid that cannot undo the
     # mounts runs the job, the Python seal need not check every file it opens (guard.seal)
-    if guard.hide(job.get("hidden", ())) and job.get("uid") is not None:
-        job["hidden"] = []
+    if guard.hide(job.get("answers", ())) and job.get("uid") is not None:
+        job["answers"] = []
     null = os.open(os.devnull, os.O_RDONLY)
-    out = os.open(job["output"], os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    out, job["results_fd"] = _create(job["output"]), _out_of_the_way(_create(job["results"]))
     os.dup2(null, 0)
     os.dup2(out, 1)
     os.dup2(out, 2)
-    bridges = dict(job.get("bridges") or {})
-    if job.get("uid") is not None:
-        bridges.update(system.open_bridges([str(Path(job["file"]).parent)]))
-    _close_all_but(set(bridges.values()))
+    uid, kernel = job.get("uid"), job.get("jail") or {}
+    covered = job.get("shared", []) if kernel.get("namespaces") else []
+    bridges = job.get("bridges") or {}  # opened by the zygote: the import path's folders, the submission's folder
+    _close_all_but({job["results_fd"], *bridges.values()})
     limits = job["limits"]
-    cpu_s = max(1, int(limits["cpu_s"]))
-    _limit(resource.RLIMIT_CPU, cpu_s, cpu_s + 1)  # SIGXCPU, then SIGKILL for code that ignores it
-    _limit(resource.RLIMIT_NOFILE, int(limits.get("open_files", 256)))
-    _limit(resource.RLIMIT_FSIZE, int(limits.get("file_bytes", 256 * 2**20)))
-    _limit(resource.RLIMIT_CORE, 0)
+    posix_limits(limits)
     if job.get("device") != "cuda":  # CUDA maps huge address ranges: only the wall clock guards it
         _limit(resource.RLIMIT_AS, _address_space() + int(limits["memory_mb"]) * 2**20)
-    if job.get("uid") is not None:
-        _become(job["uid"], job, int(limits.get("processes", 64)))
-        _reroute_imports({folder: f"/proc/self/fd/{fd}" for folder, fd in bridges.items()})
+    private = False
+    if covered:
+        with contextlib.suppress(OSError):  # the zygote found namespaces working; this one may still fail
+            jail.private_mounts(covered, int(limits.get("disk_bytes", 64 * 2**20)), int(limits.get("inodes", 4096)),
+                                uid)
+            private = True
+    scratch = jail.HOME if private else job["scratch"]
+    if uid is not None:
+        _become(uid, None if private else job["scratch"], int(limits.get("processes", 64)))
     elif os.geteuid() != 0:  # the limit counts all of this user's tasks: allow what runs already, plus ours
         mine = sum(p.threads for p in system.processes() if os.getuid() in p.uids)
         _limit(resource.RLIMIT_NPROC, mine + int(limits.get("processes", 64)))
+    system.prctl(system.PR_SET_NO_NEW_PRIVS, 1)  # no setuid program can give privileges back
+    _add_routes(bridges)  # the import path's were added in the zygote (reroute): the submission's folder
+    if kernel.get("landlock"):
+        writable = [jail.SCRATCH, *covered] if private else [scratch]
+        jail.restrict_files(int(kernel["landlock"]), job["readable"], writable)
+    if kernel.get("seccomp"):
+        jail.restrict_calls(os.getpid())
     system.prctl(system.PR_SET_DUMPABLE, 1)  # the zygote is not; whatever this job starts may be inspected and swept
-    os.chdir(job["scratch"])
-    os.environ.update(HOME=job["scratch"], TMPDIR=job["scratch"])
+    os.chdir(scratch)
+    os.environ.update(HOME=scratch, TMPDIR=jail.SCRATCH if private else scratch)
     tempfile.tempdir = None
     torch.set_num_threads(1)
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cuda.matmul.allow_tf32 = False
 
 
+def _create(path: str) -> int:
+    """A new file of the grader's in the job's folder, written by the child through this descriptor."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | SAFE_OPEN, 0o600)
+
+
+def _out_of_the_way(fd: int) -> int:
+    """`fd` moved to the highest number we may use (at most 65535), above the open-files limit set later:
+    code that closes "all" descriptors the usual way (closerange(3, 4096)) leaves it alone."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    high = (65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)) - 1
+    if high <= fd:
+        return fd
+    resource.setrlimit(resource.RLIMIT_NOFILE, (high + 1, hard))
+    os.dup2(fd, high)
+    os.close(fd)
+    return high
+
+
 def _read_inputs_now(job: dict) -> None:
-    """Read the plan and the learner's source while this process may still read them: after the
-    uid switch it might not (they can live in private folders). Tracebacks keep the source's lines."""
+    """Read the plan and the learner's source (the grader's copy of it) while this process may still
+    read them: after the uid switch it might not. Tracebacks keep the source's lines."""
     job["plan"] = io.BytesIO(Path(job["plan"]).read_bytes())
-    path = job["file"]
-    try:
-        lines = linecache.getlines(path)
-    except Exception:
-        lines = []
-    if lines:  # no modification time: linecache.checkcache keeps the entry even once the file is out of reach
-        linecache.cache[path] = (sum(map(len, lines)), None, lines, path)
+    lines = Path(job["source"]).read_text(encoding="utf-8", errors="surrogateescape").splitlines(keepends=True)
+    # no modification time: linecache.checkcache keeps the entry even once the file is out of reach
+    linecache.cache[job["file"]] = (sum(map(len, lines)), None, lines, job["file"])
 
 
-def _become(uid: int, job: dict, processes: int) -> None:
-    """Hand the job's own paths to `uid`, then switch to it for good (no way back: no_new_privs)."""
-    for path in (job["results"], job["scratch"]):
-        os.chown(path, uid, uid)
-        os.chmod(path, 0o700)
-    os.fchown(1, uid, uid)
+def _become(uid: int, scratch: str | None, processes: int) -> None:
+    """Hand the job's `scratch` folder (unless it has a private one) to `uid`, then switch to it for good."""
+    if scratch is not None:
+        os.chown(scratch, uid, uid)
+        os.chmod(scratch, 0o700)
     _limit(resource.RLIMIT_NPROC, processes)  # processes and threads of this uid: it has no others
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
-    system.prctl(system.PR_SET_NO_NEW_PRIVS, 1)  # no setuid program can give root back
 
 
 def _close_all_but(keep: set[int]) -> None:
@@ -108,22 +134,28 @@ def _close_all_but(keep: set[int]) -> None:
     os.closerange(start, 65536)
 
 
-_ROUTES: dict[str, str] = {}  # private folder on the way -> its /proc/self/fd route (see zygote.bridge_point)
+_ROUTES: list[tuple[str, str]] = []  # (a folder out of reach, its /proc/self/fd route), longest first
 
 
 def reachable(path: str) -> str:
-    """`path`, through a bridge descriptor when the folders on its way are out of this uid's reach."""
-    for folder, route in _ROUTES.items():
+    """`path`, through a bridge descriptor when it is out of this process's reach by name."""
+    for folder, route in _ROUTES:
         if path == folder or path.startswith(folder + os.sep):
             return route + path[len(folder):]
     return path
 
 
-def _reroute_imports(routes: dict[str, str]) -> None:
-    """Point the import system (sys.path, packages' __path__, modules' __file__) through the bridges,
-    so that what torch or the learner imports lazily is still found after the uid switch."""
-    _ROUTES.update(routes)
-    if not routes:
+def _add_routes(bridges: dict[str, int]) -> None:
+    routes = {*_ROUTES, *((folder, f"/proc/self/fd/{fd}") for folder, fd in bridges.items())}
+    _ROUTES[:] = sorted(routes, key=lambda route: -len(route[0]))
+
+
+def reroute(bridges: dict[str, int]) -> None:
+    """Point the import system (sys.path, packages' __path__, modules' __file__) through the `bridges`
+    (system.bridge_point), so that what torch or the learner imports lazily is still found when the
+    folders are out of reach by name. Done once, in the zygote: every child inherits it."""
+    _add_routes(bridges)
+    if not bridges:
         return
     sys.path[:] = [reachable(p) for p in sys.path]
     for module in list(sys.modules.values()):
@@ -134,6 +166,16 @@ def _reroute_imports(routes: dict[str, str]) -> None:
         if isinstance(file, str) and reachable(file) != file:
             module.__file__ = reachable(file)
     sys.path_importer_cache.clear()
+
+
+def posix_limits(limits: dict, spent_s: float = 0.0) -> None:
+    """The rlimits every POSIX child gets, whichever isolation started it: CPU time (on top of the
+    `spent_s` seconds this process used before the job), open files, file size, no core dumps."""
+    cpu_s = max(1, int(limits["cpu_s"])) + math.ceil(spent_s)
+    _limit(resource.RLIMIT_CPU, cpu_s, cpu_s + 1)  # SIGXCPU, then SIGKILL for code that ignores it
+    _limit(resource.RLIMIT_NOFILE, int(limits.get("open_files", 256)))
+    _limit(resource.RLIMIT_FSIZE, int(limits.get("file_bytes", 256 * 2**20)))
+    _limit(resource.RLIMIT_CORE, 0)
 
 
 def _limit(kind: int, value: int, hard: int | None = None) -> None:
@@ -151,15 +193,15 @@ def _address_space() -> int:
 
 
 class Frames:
-    """Numbered result files in the job's directory, each written atomically and holding a batch
-    of frames: a file every 50 ms (or on request, for streaming) rather than one per case, since
-    each file costs the child a write and the parent a read. A child that dies loses at most the
-    last 50 ms of its frames, which the parent then reports as never run."""
+    """The job's results, appended to the file the child was given as a descriptor: one record
+    (grader.isolation.wire) every 50 ms (or on request, for streaming) rather than one per case, since
+    each costs the child a write and the parent a read. A child that dies loses at most the last 50 ms
+    of its frames, which the parent then reports as never run."""
 
     FLUSH_S = 0.05
 
-    def __init__(self, directory: str) -> None:
-        self.dir, self.n = Path(directory), 0
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
         self._pending: list[dict] = []
         self._last = time.monotonic()
 
@@ -175,10 +217,9 @@ class Frames:
     def flush(self) -> None:
         if not self._pending:
             return
-        self.n += 1
-        tmp = self.dir / f".frame-{self.n:04d}.tmp"
-        torch.save({"kind": "frames", "frames": self._pending}, tmp)
-        tmp.rename(self.dir / f"frame-{self.n:04d}.pt")
+        record = memoryview(wire.encode(self._pending))
+        while record:
+            record = record[os.write(self.fd, record):]
         self._pending, self._last = [], time.monotonic()
 
 
@@ -190,10 +231,10 @@ def load_class(path: str, class_name: str) -> tuple[type | None, dict]:
         if spec is None:
             raise ImportError(f"{path} cannot be imported as a Python module")
         module = importlib.util.module_from_spec(spec)
+        module.__file__ = reachable(path)  # its folder may be out of reach by name (see isolate)
         sys.modules["submission"] = module
-        # from the lines read before the uid switch (see isolate), else from the file itself
-        source = "".join(linecache.getlines(path)) or Path(path).read_text()
-        exec(compile(source, path, "exec", dont_inherit=True), module.__dict__)
+        # the grader's copy, read before isolation (see _read_inputs_now)
+        exec(compile("".join(linecache.getlines(path)), path, "exec", dont_inherit=True), module.__dict__)
     except SyntaxError as err:
         text = "".join(traceback.format_exception_only(type(err), err)).rstrip()
         return None, {"failed_at": "import", "error": f"syntax error in your file:\n{text}"}
@@ -252,7 +293,7 @@ def model_for(case: dict, config: dict, models: dict, cls: type, state: dict,
     """The config's model with the reference's weights put back (whatever the last case did to
     them), or a fresh one for a case that converts the model to another dtype or device. Re-using
     one model also lets a forward that depends on earlier calls show itself."""
-    if case.get("dtype") or case.get("device") not in (None, "emulated"):
+    if case.get("dtype") or not (case.get("device") or "emulated").startswith("emulated"):
         return build(cls, config, state, path)
     model = models[config["name"]]
     try:
@@ -299,9 +340,9 @@ def call_shapes(cases: list[dict]) -> list[tuple[int, tuple[str, ...]]]:
 def run(job: dict) -> None:
     """Everything the child does after isolation: load, construct per config, run each case."""
     plan = torch.load(job["plan"], weights_only=True)
-    frames = Frames(job["results"])
+    frames = Frames(job["results_fd"])
     path = job["file"]
-    guard.seal(job.get("hidden", ()))  # before the learner's first line runs
+    guard.seal(job.get("answers", ()))  # before the learner's first line runs
     cls, failure = load_class(path, plan["class_name"])
     if cls is None:
         frames.write({"kind": "load", "config": plan["configs"][0]["name"], **failure})
@@ -350,10 +391,7 @@ def warm_up() -> None:
     torch.manual_seed(0)
     model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
     case = {"id": "warm-up", "args": [torch.zeros(1, 4)], "cotangent": torch.zeros(1, 2), "stages": True}
-    buffer = io.BytesIO()
-    torch.save(run_case(model, case), buffer)
-    buffer.seek(0)
-    torch.load(buffer, weights_only=True)
+    wire.decode(bytearray(wire.encode([run_case(model, case)])), 0, wire.Budget(2**30))
 
 
 def warm_up_export() -> None:
@@ -369,16 +407,23 @@ def warm_up_export() -> None:
 WARM_UPS = {"export": warm_up_export}
 
 
-def main(job: dict) -> None:
-    """Entry point in the forked child; never returns."""
-    code = 0
+def main(job: dict, isolation: Callable[[dict], None] = isolate) -> None:
+    """Entry point in the child, forked (`isolate`) or a portable template (its own `isolation`); never
+    returns. The status says whether the grader's own part finished, whatever the learner's code did to
+    the streams (printing or flushing may fail)."""
+    code = CHILD_FAILED
     try:
-        isolate(job)
+        isolation(job)
         run(job)
+        code = 0
     except BaseException:
-        traceback.print_exc()
-        code = 70  # grader.isolation.failure.CHILD_FAILED: the grader's own part of the child failed
+        with contextlib.suppress(BaseException):
+            traceback.print_exc()
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(BaseException):
+                stream.flush()
         os._exit(code)
+
+
+CHILD_FAILED = 70  # grader.isolation.failure.CHILD_FAILED: the grader's own part of the child failed

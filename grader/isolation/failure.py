@@ -5,6 +5,7 @@ memory, output), each named with its value. Used by grading and by the learning 
 
 from __future__ import annotations
 
+import os
 import re
 import signal as sig
 
@@ -16,6 +17,11 @@ REPORT_SHAPED = re.compile(r'"(status|result|outcome)"\s*:\s*"pass(ed)?"|"score"
                            r'|^\W*(pass(ed)?|ok|success|all (checks|tests) passed\W*)\W*$'
                            r'|^\s*[✓✔]\s*\w+/|\b\d+/\d+ (checks|tests) passed|^\s*exercise\d+\b.*\bpass'
                            r'|(?-i:^\W*(PASS(ED)?|OK)\b|\bPASSED\b)', re.I | re.M)
+# outcomes hold POSIX wait statuses on every platform (grader.isolation.protocol), numbered as on Linux
+# and macOS; Windows' signal module lacks most of these names
+SIGKILL, SIGXCPU = 9, 24
+CRASH_SIGNALS = {4: "SIGILL (Illegal instruction)", 6: "SIGABRT (Aborted)", 8: "SIGFPE (Floating point exception)",
+                 11: "SIGSEGV (Segmentation fault)"}
 CHILD_FAILED = 70  # the child's exit status when the grader's own code in it failed (grader.isolation.child.main)
 ENDLESS = "an endless loop, or far too much work?"
 
@@ -29,22 +35,25 @@ def child_failure(limits: Limits, outcome: ChildOutcome, learner: dict) -> tuple
     if outcome.output_exceeded:
         limit = (f"your code printed more than its output limit of {limits.output_bytes:,} bytes and was stopped: "
                  "look for a print in a loop (the start of its output is shown)")
+    elif outcome.memory_exceeded:
+        limit = (f"your code ran out of memory: it used more than its memory limit of {limits.memory_mb} MB and was "
+                 "stopped (a huge tensor, or a list that keeps growing?)")
     elif outcome.timed_out:
         limit = f"your code ran past its time limit of {limits.wall_s:g} s and was stopped ({ENDLESS})"
-    elif outcome.signal == sig.SIGXCPU or (outcome.signal == sig.SIGKILL and outcome.cpu_s >= cpu_limit - 0.05):
+    elif outcome.signal == SIGXCPU or (outcome.signal == SIGKILL and outcome.cpu_s >= cpu_limit - 0.05):
         limit = f"your code used more than its CPU time limit of {cpu_limit} s and was stopped ({ENDLESS})"
     elif any(is_memory_error(o.get("error")) for o in learner.values()) or any(is_memory_error(f) for f in loads):
         limit = (f"your code ran out of memory: it tried to use more than its memory limit of {limits.memory_mb} MB "
                  "(a huge tensor, or a list that keeps growing?)")
-    elif outcome.signal == sig.SIGKILL:
+    elif outcome.signal == SIGKILL:
         limit = f"your code was killed (SIGKILL): most likely it ran out of memory (limit {limits.memory_mb} MB)"
     elif outcome.output_bytes > limits.output_bytes:
         limit = (f"your code printed {outcome.output_bytes:,} bytes, more than its output limit of "
                  f"{limits.output_bytes:,} (output truncated)")
     if outcome.worker_lost:
         crash = "your code took down the grading worker process"
-    elif outcome.signal not in (None, sig.SIGKILL, sig.SIGXCPU):
-        crash = f"your code crashed with signal {sig.Signals(outcome.signal).name} ({sig.strsignal(outcome.signal)})"
+    elif outcome.signal not in (None, SIGKILL, SIGXCPU):
+        crash = f"your code crashed with signal {_signal_words(outcome.signal)}"
     elif outcome.frame_error:
         crash = outcome.frame_error
     elif outcome.leftover:
@@ -59,6 +68,16 @@ def child_failure(limits: Limits, outcome: ChildOutcome, learner: dict) -> tuple
     elif REPORT_SHAPED.search(outcome.output):
         crash = "your code printed something that looks like a grader report: printing a result is not passing it"
     return crash, limit
+
+
+def _signal_words(number: int) -> str:
+    """"SIGSEGV (Segmentation fault)": the name and description of a POSIX signal number."""
+    if os.name == "posix":
+        try:
+            return f"{sig.Signals(number).name} ({sig.strsignal(number)})"
+        except ValueError:  # a real-time signal, say
+            pass
+    return CRASH_SIGNALS.get(number, f"number {number}")
 
 
 def _last_line(output: str) -> str:

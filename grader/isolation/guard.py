@@ -1,6 +1,6 @@
 """Keeping what computes the answers out of the learner's reach, at run time in the child.
 
-The child needs only its runner (grader.isolation's child side) and torch. What computes answers (the
+The child needs only grader.isolation and torch. What computes answers (the
 grader's judging side, every content pack's specs and solutions) must stay out of reach, and not only by
 the import-linter contract, which binds the grader's code, not the learner's:
 
@@ -28,9 +28,8 @@ import sys
 from collections.abc import Sequence
 from importlib.abc import MetaPathFinder
 
-# the grader's modules the child may hold: its own side of grader.isolation, nothing that judges
-ALLOWED = frozenset({"grader", "grader.isolation", *(f"grader.isolation.{name}" for name in (
-    "child", "runner", "plain", "stages", "training", "constructors", "system", "guard", "zygote"))})
+# the grader's modules the child may hold: grader.isolation (which computes no answer), nothing that judges
+ALLOWED_PACKAGE = "grader.isolation"
 # the built-in pack as a package, and the names grader.course.registry imports specs under
 FORBIDDEN_PREFIXES = ("forwardlab_content", "forwardlab_spec_")
 
@@ -43,7 +42,8 @@ def forbidden(module: str) -> bool:
     """Whether the child must not import `module`."""
     if module.startswith(FORBIDDEN_PREFIXES):
         return True
-    return (module == "grader" or module.startswith("grader.")) and module not in ALLOWED
+    inside = module == ALLOWED_PACKAGE or module.startswith(ALLOWED_PACKAGE + ".")
+    return module.startswith("grader.") and not inside
 
 
 def hide(folders: Sequence[str]) -> bool:

@@ -3,8 +3,8 @@
 The same function observes the learner's model in the child and the reference model in the
 parent, so both are seen the same way. It imports only torch and the child side of
 grader.isolation (plain, stages): the child must stay lean.
-An observation holds plain tensors and primitives only (it crosses the process boundary and
-is loaded there with `torch.load(weights_only=True)`).
+An observation holds plain tensors and primitives only (it crosses the process boundary as a
+grader.isolation.wire record, checked there against limits and a schema).
 """
 
 from __future__ import annotations
@@ -64,7 +64,11 @@ def _memory(t: torch.Tensor) -> int | None:
         return None
 
 
-EMULATED = torch.device("meta")  # what x.device reports for tensors on the emulated device
+EMULATED = torch.device("meta")  # what x.device reports for tensors on the generic emulated device
+# a case's device -> the device the emulator pretends to be: any device ("meta"), or Apple's MPS
+EMULATIONS = {"emulated": "meta", "emulated:mps": "mps"}
+ACCELERATORS = ("cuda", "mps", "xpu")  # device names forward must never write out: it follows x.device
+NO_FLOAT64 = (torch.float64, torch.complex128)  # dtypes MPS does not have
 MOVES = {"torch.Tensor.to", "torch.Tensor.type_as", "torch.Tensor.cpu", "torch.Tensor.cuda"}
 CROSS_DEVICE_OK = {"torch.Tensor.__getitem__", "torch.Tensor.__setitem__", "torch.Tensor.copy_",
                    "torch.Tensor.device.__get__", "torch.Tensor.dim", "torch.Tensor.size", "torch.Tensor.shape.__get__"}
@@ -73,15 +77,20 @@ CROSS_DEVICE_OK = {"torch.Tensor.__getitem__", "torch.Tensor.__setitem__", "torc
 class DeviceEmulator(OpRecorder):
     """Runs forward on real CPU data while pretending the model and inputs live on another device.
 
-    Tensors "on the device" are tracked by identity; `x.device` reports `EMULATED` for them, a
-    factory or move given that device puts its result there, and anything created without it
-    (torch.zeros(n), .cpu(), device="cpu") stays on the CPU. A call that mixes both (0-dim CPU
-    tensors aside, as torch allows) is recorded as a violation: on a real GPU it would fail.
+    Tensors "on the device" are tracked by identity; `x.device` reports the emulated device for them
+    (`kind`: "meta" stands for any device, "mps" for Apple's GPUs), a factory or move given that device
+    puts its result there, and anything created without it (torch.zeros(n), .cpu(), device="cpu")
+    stays on the CPU. A call that mixes both (0-dim CPU tensors aside, as torch allows) is recorded as
+    a violation: on a real GPU it would fail. So is naming an accelerator outright (.cuda(),
+    device="cuda", .to("mps")), and, as MPS, making a float64 tensor on the device (MPS has none).
     Unlike meta tensors, this needs no shape-only kernels, so values stay real and checkable.
     """
 
-    def __init__(self, on_device: list[torch.Tensor], watched: dict[str, torch.Tensor] | None = None) -> None:
+    def __init__(self, on_device: list[torch.Tensor], watched: dict[str, torch.Tensor] | None = None,
+                 kind: str = "meta") -> None:
         super().__init__(watched)
+        self.device = torch.device(kind)
+        self._made_float64 = False
         self._on: dict[int, torch.Tensor] = {id(t): t for t in on_device}  # keep alive: ids stay unique
 
     def on_device(self, t: torch.Tensor) -> bool:
@@ -92,9 +101,11 @@ class DeviceEmulator(OpRecorder):
         self.names.add(name)
         kwargs = kwargs or {}
         if name == "torch.Tensor.device.__get__":
-            return EMULATED if self.on_device(args[0]) else torch.device("cpu")
-        if name == "torch.Tensor.is_cuda.__get__":  # the other device stands for a GPU: a branch on it shows
-            return self.on_device(args[0])
+            return self.device if self.on_device(args[0]) else torch.device("cpu")
+        if name == "torch.Tensor.is_cuda.__get__":  # the generic device stands for a GPU: a branch on it shows
+            return self.device.type == EMULATED.type and self.on_device(args[0])
+        if name == "torch.Tensor.is_mps.__get__":
+            return self.device.type == "mps" and self.on_device(args[0])
         self._note_writes(name, args, kwargs)
         wants_device = self._asks_for_device(name, args, kwargs)
         args, kwargs = tree_map(self._real_device, (args, kwargs))
@@ -112,6 +123,10 @@ class DeviceEmulator(OpRecorder):
             for out in tree_flatten(result)[0]:
                 if isinstance(out, torch.Tensor):
                     self._on[id(out)] = out
+                    if self.device.type == "mps" and out.dtype in NO_FLOAT64 and not self._made_float64:
+                        self._made_float64 = True  # the first is the one to fix: the rest follow from it
+                        self._violation(f"{name} made a {str(out.dtype).removeprefix('torch.')} tensor on the "
+                                        "device: Apple's MPS has no float64 (use x.dtype)")
         return result
 
     def _asks_for_device(self, name: str, args: tuple, kwargs: dict) -> bool | None:
@@ -129,10 +144,11 @@ class DeviceEmulator(OpRecorder):
             if isinstance(target, torch.Tensor):
                 return self.on_device(target)
             kind = torch.device(target).type if isinstance(target, (str, torch.device)) else None
-            if kind == EMULATED.type:
+            # x.device is a torch.device; a string naming an accelerator was written out in forward
+            if kind in ACCELERATORS and (isinstance(target, str) or kind != self.device.type):
+                self._violation(f"{name} hard-codes device='{kind}'")
                 return True
-            if kind == "cuda":
-                self._violation(f"{name} hard-codes device='cuda'")
+            if kind == self.device.type:
                 return True
             if kind == "cpu":
                 return False
@@ -140,9 +156,9 @@ class DeviceEmulator(OpRecorder):
 
     @staticmethod
     def _real_device(value):
-        if isinstance(value, torch.device) and value.type in (EMULATED.type, "cuda"):
+        if isinstance(value, torch.device) and value.type in (EMULATED.type, *ACCELERATORS):
             return torch.device("cpu")
-        if isinstance(value, str) and value.split(":")[0] in (EMULATED.type, "cuda"):
+        if isinstance(value, str) and value.split(":")[0] in (EMULATED.type, *ACCELERATORS):
             return "cpu"
         return value
 
@@ -247,7 +263,7 @@ def run_case(model: nn.Module, case: dict, learner_file: str | None = None, obse
     With `observe` False (the reference, in the parent), only what the judge compares is recorded: the
     output, its stages, gradients and buffers, not the ops, calls, purity and device evidence."""
     device, dtype = case.get("device"), case.get("dtype")
-    emulated = device == "emulated"
+    emulated = EMULATIONS.get(device or "")
     device = None if emulated else device
     torch_dtype = getattr(torch, dtype) if dtype else None
     wants_grad = case.get("cotangent") is not None
@@ -312,8 +328,9 @@ class Watch:
         self.calls = CallRecorder(model)
         self.classes = ModuleClassRecorder()
         watched = {**params, **buffers, **{f"input {i}": t for i, t in enumerate(inputs)}}
-        self.ops = (DeviceEmulator([*params.values(), *buffers.values(), *inputs], watched)
-                    if case.get("device") == "emulated" else OpRecorder(watched))
+        emulated = EMULATIONS.get(case.get("device") or "")
+        self.ops = (DeviceEmulator([*params.values(), *buffers.values(), *inputs], watched, emulated)
+                    if emulated else OpRecorder(watched))
         self.functions = FunctionRecorder() if case.get("functions", True) else None
 
     def __enter__(self) -> Watch:

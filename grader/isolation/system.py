@@ -1,5 +1,5 @@
 """Linux process helpers shared by the zygote and the child: prctl, the process table, sweeping a
-job's processes, a uid of the job's own (as root), and "bridges" into private folders.
+job's processes, "bridges" into private folders, and removing a tree of any depth.
 
 Imports only the standard library: the child imports this module, and so does the parent.
 """
@@ -8,25 +8,23 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import fcntl
 import os
-import pwd
 import signal
-import tempfile
+import stat
+import sys
 import time
 from pathlib import Path
 from typing import NamedTuple
 
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 4, 36, 38
-# Debian reserves 65000-65533 for local use by no package: no account or service should hold them.
-SANDBOX_UIDS = range(65000, 65500)
-_held_locks: list[int] = []  # lock file descriptors kept open for the process's lifetime
 
 
 def prctl(option: int, value: int) -> bool:
+    if sys.platform != "linux":
+        return False
     try:
         return ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) == 0
-    except (OSError, AttributeError):  # not Linux
+    except (OSError, AttributeError):  # a libc without prctl
         return False
 
 
@@ -113,71 +111,7 @@ def _reap() -> None:
             return
 
 
-# --- a uid for the children ----------------------------------------------------------------
-
-def uid_lock_dir() -> Path:
-    """Where zygotes lock the uids they hold: shared by every zygote on the machine, sandboxed or not
-    (a sandboxed zygote is told where, in FORWARDLAB_UID_LOCKS)."""
-    if os.environ.get("FORWARDLAB_UID_LOCKS"):
-        return Path(os.environ["FORWARDLAB_UID_LOCKS"])
-    base = Path("/run") if os.access("/run", os.W_OK) else Path(tempfile.gettempdir())
-    return base / "forwardlab-uids"
-
-
-def claim_uid() -> int | None:
-    """As root: a uid that no account uses, that this zygote can switch to, and that no other
-    zygote holds (an exclusive lock on a file named after it, held until the zygote exits).
-    None when not root, or when no uid can be had: the children then run as this user."""
-    if os.geteuid() != 0:
-        return None
-    locks = uid_lock_dir()
-    try:
-        locks.mkdir(mode=0o755, exist_ok=True)
-        if locks.is_symlink() or locks.stat().st_uid != 0:
-            return None
-    except OSError:
-        return None
-    for uid in SANDBOX_UIDS:
-        if _has_account(uid):
-            continue
-        fd = os.open(locks / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            continue
-        if not _can_become(uid):
-            os.close(fd)
-            return None  # e.g. a user namespace that maps no such uid: they all fail alike
-        _held_locks.append(fd)
-        sweep(uid=uid)  # whatever a zygote that died before us left running as this uid
-        return uid
-    return None
-
-
-def _has_account(uid: int) -> bool:
-    try:
-        pwd.getpwuid(uid)
-    except KeyError:
-        return False
-    return True
-
-
-def _can_become(uid: int) -> bool:
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-            code = 0
-        except OSError:
-            code = 1
-        os._exit(code)
-    return os.waitpid(pid, 0)[1] == 0
-
-
-# --- reaching the interpreter's files as that uid ---------------------------------------------
+# --- reaching private folders as that uid ------------------------------------------------------
 
 def _passable(path: str) -> bool:
     """Whether a process of another uid (with no groups) can walk through `path`."""
@@ -187,28 +121,136 @@ def _passable(path: str) -> bool:
         return False
 
 
-def bridge_point(path: str) -> str | None:
-    """When a private folder lies on the way to `path` (a pyenv under /root: 0700), the highest
-    folder below it from which every folder down to `path` lets others through; else None.
-    Opened before the uid switch, it is reached afterwards as /proc/self/fd/N: the descriptor
-    grants the way in, and `..` from it still leads nowhere."""
+def blocked_on_way(path: str) -> list[str]:
+    """The folders on the way to `path` (itself included) that another uid cannot walk through."""
+    parts = Path(path).parts
+    return [str(Path(*parts[:k])) for k in range(1, len(parts) + 1) if not _passable(str(Path(*parts[:k])))]
+
+
+def bridge_point(path: str, others: bool, covered: list[str]) -> str | None:
+    """`path` itself when the child could not reach it by name: a private folder lies on the way (a
+    pyenv under /root: 0700) and the child runs as another uid (`others`), or it lies in a shared folder
+    that the child's private mounts cover (`covered`, see grader.isolation.jail). Opened before, it is
+    reached afterwards as /proc/self/fd/N. Exactly that folder, never one above it: the folder above a
+    submission holds other students' files (where the kernel has Landlock, `..` from the descriptor
+    leads nowhere readable either: see grader.isolation.child._hidden)."""
     if not os.path.isabs(path) or not os.path.isdir(path):
         return None
-    parts = Path(path).parts
-    prefixes = [str(Path(*parts[:k])) for k in range(1, len(parts) + 1)]
-    blocked = [p for p in prefixes if not _passable(p)]
-    if not blocked:
-        return None
-    below = prefixes.index(blocked[-1]) + 1
-    return prefixes[below] if below < len(prefixes) else None
+    under = any(path == c or path.startswith(c.rstrip("/") + "/") for c in covered)
+    return path if under or (others and blocked_on_way(path)) else None
 
 
-def open_bridges(paths: list[str]) -> dict[str, int]:
-    """{bridge folder: descriptor} for those of `paths` that need one (see bridge_point)."""
+def open_bridges(paths: list[str], others: bool, covered: list[str]) -> dict[str, int]:
+    """{folder: descriptor} for those of `paths` that need one (see bridge_point)."""
     bridges: dict[str, int] = {}
     for path in paths:
-        point = bridge_point(path)
+        point = bridge_point(path, others, covered)
         if point and point not in bridges:
             with contextlib.suppress(OSError):
                 bridges[point] = os.open(point, os.O_PATH | os.O_DIRECTORY)
     return bridges
+
+
+# --- removing a tree ---------------------------------------------------------------------------
+
+def remove_tree(path: str | Path) -> bool:
+    """Remove `path` and everything below it, however deep, following no link: no recursion, and two
+    descriptors at a time (a 100,000-deep chain of folders is no problem). Never raises; returns whether
+    it is gone. Folders a learner made unreadable or unwritable are opened up first when we own them."""
+    try:
+        if not stat.S_ISDIR(os.lstat(path).st_mode):
+            os.unlink(path)
+            return True
+        fd = os.open(path, _DIR_FLAGS)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    try:
+        _empty(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    try:
+        os.rmdir(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    return True
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _empty(top: int) -> None:
+    """Remove everything inside the folder open as `top` (which stays open). Walks down one folder at a
+    time and back up through "..", checking each step up against the folder it came from."""
+    fd, trail = os.dup(top), []  # trail: (name, (device, inode) of the folder holding it), from the top down
+    stuck: set[tuple[int, int, str]] = set()  # entries that could not be removed: never tried again
+    try:
+        while True:
+            here = os.fstat(fd)
+            _open_up(fd, here)
+            sub = None
+            for entry in os.scandir(fd):
+                if (here.st_dev, here.st_ino, entry.name) in stuck:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    sub = entry.name
+                    break
+                try:
+                    os.unlink(entry.name, dir_fd=fd)
+                except FileNotFoundError:
+                    pass
+                except OSError:
+                    stuck.add((here.st_dev, here.st_ino, entry.name))
+            if sub is not None:
+                below = _open_below(sub, fd)
+                if below is None:
+                    stuck.add((here.st_dev, here.st_ino, sub))
+                    continue
+                trail.append((sub, (here.st_dev, here.st_ino)))
+                os.close(fd)
+                fd = below
+                continue
+            if not trail:
+                return
+            name, parent = trail.pop()
+            up = os.open("..", _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = up
+            above = os.fstat(fd)
+            if (above.st_dev, above.st_ino) != parent:
+                return  # the tree moved under us: stop rather than delete elsewhere
+            try:
+                os.rmdir(name, dir_fd=fd)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                stuck.add((above.st_dev, above.st_ino, name))
+    finally:
+        os.close(fd)
+
+
+def _open_below(name: str, fd: int) -> int | None:
+    """The folder `name` in the folder open as `fd`; one its owner (not root) made unreadable is opened up."""
+    for attempt in range(2):
+        try:
+            return os.open(name, _DIR_FLAGS, dir_fd=fd)
+        except PermissionError:
+            if attempt or os.geteuid() == 0:
+                return None
+            with contextlib.suppress(OSError):
+                os.chmod(name, 0o700, dir_fd=fd)  # a folder (just listed as one), so no link is followed
+        except OSError:
+            return None
+    return None
+
+
+def _open_up(fd: int, st: os.stat_result) -> None:
+    """As the owner but not root, a folder must be readable, writable and passable to be emptied."""
+    if os.geteuid() != 0 and st.st_uid == os.geteuid() and st.st_mode & 0o700 != 0o700:
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, stat.S_IMODE(st.st_mode) | 0o700)

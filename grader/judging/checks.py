@@ -78,9 +78,9 @@ class JudgeContext:
 
     @property
     def tolerance(self) -> dict[str, float | None]:
-        """The tolerance of float32 cases: assert_close's own, unless the exercise or the device (CUDA
+        """The tolerance of float32 cases: assert_close's own, unless the exercise or the device (a GPU's
         kernels sum in other orders) needs a wider one."""
-        if self.device == "cuda":
+        if self.device in ("cuda", "mps"):
             return {"rtol": 1e-4, "atol": 1e-4}
         ex = self.exercise
         return {"rtol": ex.rtol, "atol": ex.atol} if ex.rtol is not None else {"rtol": None, "atol": None}

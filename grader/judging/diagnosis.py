@@ -21,6 +21,7 @@ from grader.judging.stages import first_divergence, match_stages
 
 if TYPE_CHECKING:
     from grader.judging.checks import JudgeContext
+    from grader.judging.spec import CaseSpec
 
 MAIN = "values/default"
 LARGE = "batch/size-large"
@@ -124,12 +125,12 @@ def changing_answer(ctx: JudgeContext, case_id: str) -> str | None:
     """'forward gives different outputs for the same input...' when two eval-mode calls on the inputs of
     `case_id` (cases share the inputs drawn for one config, batch and variant) disagree."""
     case, mine = ctx.cases[case_id], ctx.learner.get(case_id)
-    if mine is None or mine["error"] or case.train or case.dtype or case.export or case.device == "emulated":
+    if mine is None or mine["error"] or case.train or case.dtype or case.export or _emulated(case):
         return None
     for other in ctx.cases.values():
         seen = ctx.learner.get(other.id)
         if other.id == case_id or seen is None or seen["error"] or other.train or other.dtype or other.export \
-                or other.device == "emulated" or ctx.inputs[other.id] is not ctx.inputs[case_id]:
+                or _emulated(other) or ctx.inputs[other.id] is not ctx.inputs[case_id]:
             continue
         if mismatch(mine["output"], seen["output"], **ctx.tolerance) is not None:
             return ("forward gives different outputs for the same input from one call to the next: it keeps "
@@ -178,3 +179,7 @@ def _cast(value: Any, dtype: str | None) -> Any:
         return value
     target = getattr(torch, dtype)
     return tree_map(lambda t: t.to(target) if isinstance(t, torch.Tensor) and t.is_floating_point() else t, value)
+
+
+def _emulated(case: CaseSpec) -> bool:
+    return (case.device or "").startswith("emulated")

@@ -82,19 +82,36 @@ class Prepared:
     reference: dict[str, dict]
     plan_path: Path
     limits: Limits
-    hidden: list[str] = field(default_factory=list)  # folders the child must not see (see hidden_folders)
+    answers: list[str] = field(default_factory=list)  # folders the child must not see (see answer_folders)
     unsupported: dict[str, str] = field(default_factory=dict)  # dtype -> why this device cannot run it
 
 
-def resolve_device(device: str) -> str:
+DEVICES = ("cpu", "cuda", "mps", "auto")
+GPUS = ("cuda", "mps")  # a GPU: every case but the emulated ones runs there, the reference on the CPU
+NOT_ON_MPS = ("float64",)  # dtypes MPS lacks: those cases stay on the CPU with --device mps
+
+
+def available_gpus() -> list[str]:
+    """The GPU kinds torch can use here, in the order `auto` prefers them."""
     import torch
 
-    if device not in ("cpu", "cuda", "auto"):
-        raise UsageError(f"unknown device {device!r}; valid: cpu, cuda, auto")
+    return [kind for kind, usable in (("cuda", torch.cuda.is_available()), ("mps", torch.backends.mps.is_available()))
+            if usable]
+
+
+def resolve_device(device: str) -> str:
+    """cpu, cuda or mps: `auto` picks the first GPU available (CUDA, then Apple's MPS), else the CPU."""
+    if device not in DEVICES:
+        raise UsageError(f"unknown device {device!r}; valid: {', '.join(DEVICES)}")
+    if device == "cpu":
+        return device
+    gpus = available_gpus()
     if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise UsageError("--device cuda: no CUDA device is available here; valid: cpu, auto")
+        return gpus[0] if gpus else "cpu"
+    if device not in gpus:
+        name = "CUDA" if device == "cuda" else "Apple GPU (MPS)"
+        raise UsageError(f"--device {device}: no {name} device is available here; valid: cpu, auto"
+                         + "".join(f", {g}" for g in gpus))
     return device
 
 
@@ -133,8 +150,9 @@ def prepare(exercise_id: str, device: str, workdir: Path, limits: Limits | None 
         states = {name: ex.learner_state(ref) for name, ref in refs.items()}
     with _instructor_code(ex, spec_file, "drawing the inputs"):
         inputs = draw_inputs(ex, cases, refs, secret)
-    unsupported = {dt: why for dt in {c.dtype for c in cases.values() if c.dtype}
-                   if (why := _unsupported(dt, device))}
+    # a dtype the device a case runs on lacks (float64 cases stay on the CPU with --device mps: see _stays)
+    runs_on = {(c.dtype, c.device if c.device in GPUS else "cpu") for c in cases.values() if c.dtype}
+    unsupported = {dt: why for dt, on in runs_on if (why := _unsupported(dt, on))}
     cases = {k: c for k, c in cases.items() if c.dtype not in unsupported}
     with _instructor_code(ex, spec_file, "building the reference"):
         reference, wire = observe_reference(ex, cases, inputs, refs, secret, spec_file)
@@ -144,7 +162,7 @@ def prepare(exercise_id: str, device: str, workdir: Path, limits: Limits | None 
     plan_path = workdir / f"{ex.id}-{device}-{secrets.token_hex(4)}.plan.pt"
     torch.save(plan, plan_path)
     return Prepared(ex, device, checks, cases, inputs, states, reference, plan_path,
-                    limits or exercise_limits(ex.id), hidden_folders(), unsupported)
+                    limits or exercise_limits(ex.id), answer_folders(), unsupported)
 
 
 @contextmanager
@@ -166,7 +184,7 @@ def _instructor_code(ex: Exercise, spec_file: Path, doing: str) -> Iterator[None
 
 def resolve_cases(declared: dict[str, CaseSpec], secret: Secret, device: str) -> dict[str, CaseSpec]:
     """The declared cases as this run makes them: drawn batch sizes, rows spread over the large batch,
-    secret seeds, a secret number of repeated calls, and on CUDA every case on the GPU."""
+    secret seeds, a secret number of repeated calls, and on a GPU every case that can run there on it."""
     from grader.judging.spec import ROWS
 
     sizes = secret.batches()
@@ -179,9 +197,14 @@ def resolve_cases(declared: dict[str, CaseSpec], secret: Secret, device: str) ->
             variant["index"] = round(variant["index"] * (rows - 1) / max(1, ROWS - 1))
         seed = None if case.seed is None else secret.number(f"seed/{case.seed}")
         repeat = 0 if not case.repeat else case.repeat + secret.number("repeat") % (2 * case.repeat)
-        moved = "cuda" if device == "cuda" and case.device != "emulated" else case.device
+        moved = device if device in GPUS and not _stays(case, device) else case.device
         out[cid] = replace(case, batch=batch, variant=variant, seed=seed, repeat=repeat, device=moved)
     return out
+
+
+def _stays(case: CaseSpec, device: str) -> bool:
+    """Whether `case` stays off the GPU `device`: it is emulated, or its dtype does not exist there."""
+    return (case.device or "").startswith("emulated") or (device == "mps" and case.dtype in NOT_ON_MPS)
 
 
 def draw_inputs(ex: Exercise, cases: Mapping[str, CaseSpec], refs: Mapping[str, nn.Module],
@@ -245,7 +268,7 @@ def observe_reference(ex: Exercise, cases: Mapping[str, CaseSpec], inputs: Mappi
         # is caught) in the value cases only: it slows every call of forward several times over
         w = _wire(case, inputs[cid], record_functions=bool(ex.forbidden_modules) and cid.startswith("values/"))
         # the reference runs on the CPU and eagerly: only the learner's forward is moved or exported
-        ref_case = {**w, "device": None if case.device == "cuda" else case.device, "export": False, "repeat": 0}
+        ref_case = {**w, "device": None if case.device in GPUS else case.device, "export": False, "repeat": 0}
         model = refs[case.config]
         if case.dtype in LOW_PRECISION:  # the exact answer, rounded once: what every correct forward is close to
             ref_case, model = _exact(ref_case, model, case.dtype)
@@ -312,7 +335,7 @@ def _cotangent(output: Any, gen: torch.Generator) -> Any:
     return tree_map(draw, output)
 
 
-def hidden_folders() -> list[str]:
+def answer_folders() -> list[str]:
     """What computes the answers, which the child must not see: the grader's judging side and every
     content pack's specs (references, mistake tables) and solutions. The child's own runner stays."""
     from grader.course.content import content_dirs

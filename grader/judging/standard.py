@@ -110,8 +110,10 @@ def load_checks() -> list[CheckDef]:
 
 
 def judge_started(ctx: JudgeContext) -> Outcome:
+    """Not started: forward's own `raise NotImplementedError` (the stub's). torch raises it too, for an op
+    a device lacks (device="mps" on a machine without MPS, an op MPS does not have): that is an error."""
     err = ctx.obs(MAIN)["error"]
-    if err and err["type"] == "NotImplementedError":
+    if err and err["type"] == "NotImplementedError" and "raise NotImplementedError" in err.get("where", ""):
         return Outcome.fail("forward() still raises NotImplementedError: the exercise is not started")
     return Outcome.ok("forward is written")
 
@@ -454,18 +456,23 @@ def judge_hooks(ctx: JudgeContext) -> Outcome:
 
 # --- device ------------------------------------------------------------------------------
 
+MPS = "device/mps"
+
+
 def device_check(ex: Exercise) -> CheckDef:
-    """Portability by device emulation, on every machine. With --device cuda every other case
-    also runs on the GPU (see prepare.resolve_cases), which is the real-device half of the check."""
-    case = CaseSpec(PORTABLE, device="emulated")
-    return CheckDef(PORTABLE, "device", ("values/reference",), (case,), judge_portable,
+    """Portability by device emulation, on every machine: on any device, then on Apple's MPS (which
+    has no float64). With --device cuda or mps every other case also runs on the GPU (see
+    prepare.resolve_cases), which is the real-device half of the check."""
+    cases = (CaseSpec(PORTABLE, device="emulated"), CaseSpec(MPS, device="emulated:mps"))
+    return CheckDef(PORTABLE, "device", ("values/reference",), cases, judge_portable,
                     "create every tensor with device=x.device (and dtype=x.dtype), e.g. torch.zeros(n, "
                     "device=x.device), "
-                    "and never call .cpu() or .cuda() inside forward")
+                    "and never call .cpu(), .cuda() or .to('mps') inside forward")
 
 
 def judge_portable(ctx: JudgeContext) -> Outcome:
-    """The forward run as if the model and input lived on another device (see runner.DeviceEmulator)."""
+    """The forward run as if the model and input lived on another device, then on an Apple GPU
+    (see runner.DeviceEmulator)."""
     obs = ctx.obs(PORTABLE)
     if obs["device_violations"]:
         return Outcome.fail("forward is tied to the CPU: " + "; ".join(obs["device_violations"]) +
@@ -478,4 +485,13 @@ def judge_portable(ctx: JudgeContext) -> Outcome:
     outcome = all_cases(ctx, [PORTABLE], "on another device")
     if outcome.status != "pass":
         return outcome
-    return Outcome.ok("forward follows its input's device, with nothing tied to the CPU or CUDA")
+    mps = ctx.obs(MPS)
+    if mps["device_violations"]:
+        return Outcome.fail("forward would fail on an Apple GPU (MPS): " + "; ".join(mps["device_violations"]))
+    if mps["error"]:
+        return Outcome.fail(raised(ctx, mps["error"], "on an Apple GPU (MPS) forward raised"))
+    outcome = all_cases(ctx, [MPS], "on an Apple GPU (MPS)")
+    if outcome.status != "pass":
+        return outcome
+    return Outcome.ok("forward follows its input's device (any GPU, Apple's MPS included), with nothing tied to "
+                      "the CPU, CUDA or MPS")

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from grader.isolation.failure import child_failure
+from grader.isolation.portable import start_worker
 from grader.isolation.protocol import Limits
+from grader.isolation.submission import SubmissionError
 from grader.isolation.worker import Zygote
 
 
@@ -35,15 +37,18 @@ def run_plan(plan: dict, file: Path, limits: Limits, zygote: Zygote | None = Non
     """
     import torch
 
-    from grader.judging.prepare import hidden_folders
+    from grader.judging.prepare import answer_folders
 
     own = zygote is None
-    zygote = zygote or Zygote()
+    zygote = zygote or start_worker()
     try:
         with tempfile.TemporaryDirectory(prefix="forwardlab-mode-") as tmp:
             plan_path = Path(tmp) / "plan.pt"
             torch.save(plan, plan_path)
-            outcome = zygote.run(plan_path, limits, "cpu", file, on_frame=on_frame, hidden=hidden_folders())
+            outcome = zygote.run(plan_path, limits, "cpu", file, on_frame=on_frame,
+                                  answers=answer_folders())
+    except SubmissionError as err:
+        return [], str(err)
     finally:
         if own:
             zygote.close()

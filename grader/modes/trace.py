@@ -20,6 +20,7 @@ from grader.isolation.plain import error_text
 from grader.isolation.stages import observe, tensors
 from grader.judging.compare import dims, structure
 from grader.judging.stages import Match, first_divergence, match_stages
+from grader.report import printable_tree
 
 if TYPE_CHECKING:
     from grader.judging.spec import Exercise
@@ -73,9 +74,9 @@ def trace_file(exercise: str, file: str | Path | None, batch: int | None = None,
     observed = next((f for f in frames if f.get("kind") == "trace"), None)
     result = {"exercise": exercise_id, "file": label_, "inputs": source}
     if observed is None:
-        return {**result, "status": "error", "stages": [], "first_divergence": None,
-                "error": problem or "your model produced no trace", "truncated": False}
-    return {**result, **compare(ex, observed, expected, problem)}
+        return printable_tree({**result, "status": "error", "stages": [], "first_divergence": None,
+                               "error": problem or "your model produced no trace", "truncated": False})
+    return printable_tree({**result, **compare(ex, observed, expected, problem)})  # names and errors are the learner's
 
 
 def compare(ex: Exercise, observed: dict, expected: dict, problem: str | None = None) -> dict:

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.errors import UsageError
-from grader.isolation.plain import error_text
 from grader.isolation.protocol import Limits
-from grader.isolation.training import Settings
+from grader.report import printable_tree
 
 if TYPE_CHECKING:
     import torch
+
+    from grader.isolation.training import Settings
 
 TRAINABLE = ("exercise2", "exercise3")  # the models that classify 28x28 digits into 10 classes
 TRAIN_PER_CLASS = 400
@@ -105,6 +106,8 @@ def train_file(exercise: str, file: str | Path | None, settings: Settings | None
     from grader.modes.run import plan_for, run_plan
 
     exercise_id = check_trainable(exercise)
+    from grader.isolation.training import Settings  # torch: not at import time (every --help imports us)
+
     settings = settings or Settings()
     validate(settings)
     (path, label), = submission_paths(exercise_id, [file])
@@ -127,9 +130,10 @@ def train_file(exercise: str, file: str | Path | None, settings: Settings | None
     error = _error_text(failed) if failed else (problem if len(history) < settings.epochs else None)
     status = "not-started" if failed and failed["error"]["type"] == "NotImplementedError" else \
         "error" if error else "ok"
-    return {"exercise": exercise_id, "file": label, "status": status, "settings": asdict(settings),
-            "train_size": len(data["train_labels"]), "test_size": len(data["test_labels"]), "history": history,
-            "accuracy": history[-1]["accuracy"] if history else None, "error": error}
+    return printable_tree({"exercise": exercise_id, "file": label, "status": status, "settings": asdict(settings),
+                           "train_size": len(data["train_labels"]), "test_size": len(data["test_labels"]),
+                           "history": history, "accuracy": history[-1]["accuracy"] if history else None,
+                           "error": error})
 
 
 def _limits(settings: Settings) -> Limits:
@@ -169,4 +173,6 @@ def _error_text(frame: dict) -> str:
     """When training failed, and why: a TrainingError is the grader's own plain-words message."""
     error = frame["error"]
     when = f"epoch {frame['epoch']}" if frame["epoch"] else "before training"
+    from grader.isolation.plain import error_text
+
     return f"{when}: {error['message'] if error['type'] == 'TrainingError' else error_text(error)}"

@@ -49,9 +49,10 @@ class Source:
         return lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
 
-def load_source(path: Path, label: str, class_name: str) -> Source:
-    """The file at `path`; a notebook (.ipynb) as the code that defines `class_name`."""
-    data = path.read_bytes()
+def load_source(path: Path, label: str, class_name: str, data: bytes | None = None) -> Source:
+    """The file at `path` (whose bytes are `data`, when already read); a notebook (.ipynb) as the code
+    that defines `class_name`."""
+    data = path.read_bytes() if data is None else data
     if path.suffix.lower() != ".ipynb":
         return Source(path, label, data)
     try:

@@ -13,9 +13,9 @@ class PositionalMLP(nn.Module):
     def forward(self, x):
         dim = x.size(-1)
         max_len = 512
-        pe = torch.zeros(1, max_len, dim, dtype=torch.float64, device=x.device)
-        position = torch.arange(max_len, dtype=torch.float64, device=x.device).unsqueeze(1)
-        div = torch.pow(10000.0, torch.arange(0, dim, 2, dtype=torch.float64, device=x.device) / dim)
+        pe = torch.zeros(1, max_len, dim, dtype=x.dtype, device=x.device)
+        position = torch.arange(max_len, dtype=x.dtype, device=x.device).unsqueeze(1)
+        div = torch.pow(10000.0, torch.arange(0, dim, 2, dtype=x.dtype, device=x.device) / dim)
         pe[0, :, 0::2] = torch.sin(position / div)
         pe[0, :, 1::2] = torch.cos(position / div)
-        return self.proj(x + pe[:, : x.size(1)].type_as(x))
+        return self.proj(x + pe[:, : x.size(1)])

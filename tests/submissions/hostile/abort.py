@@ -1,5 +1,6 @@
 # expect: fail load SIGABRT
 # exercise: exercise2
+# needs: posix
 # Calls abort() in forward.
 import os
 import torch

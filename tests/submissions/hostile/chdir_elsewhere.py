@@ -1,5 +1,6 @@
 # expect: fail values output differs
 # exercise: exercise2
+# needs: confinement
 # Moves to / and to the folder of its own file, writing relative files in each.
 import os
 import torch

@@ -1,5 +1,6 @@
 # expect: fail load exited early
 # exercise: exercise3
+# needs: posix
 # Arms a timer that exits the process with status 0 while the checks are still running.
 import os
 import signal

@@ -1,5 +1,6 @@
 # expect: fail load still running
 # exercise: exercise3
+# needs: posix
 # Correct, but leaves a setsid'd grandchild behind via subprocess with start_new_session.
 import subprocess
 

@@ -1,5 +1,6 @@
 # expect: fail load still running
 # exercise: exercise2
+# needs: fork
 # The classic daemon: fork, setsid (a session and process group of its own), fork again, and the
 # middle process exits, so the sleeper is orphaned outside the child's process group.
 import os

@@ -1,5 +1,6 @@
 # expect: fail load still running
 # exercise: exercise2
+# needs: process-limit fork
 # A fork bomb, guarded to stay small: every process forks until 200 exist or fork fails, then
 # sleeps. The limit on processes stops it early; everything is killed when the child ends.
 import os

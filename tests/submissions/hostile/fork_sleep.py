@@ -1,5 +1,6 @@
 # expect: fail load still running
 # exercise: exercise2
+# needs: fork
 # Forks once in forward; the forked copy sleeps instead of returning.
 import os
 import time

@@ -1,5 +1,6 @@
 # expect: fail time SIGKILL
 # exercise: exercise2
+# needs: posix
 # Kills its own process group: the child dies by SIGKILL halfway through the checks.
 import os
 import signal

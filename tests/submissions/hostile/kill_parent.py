@@ -1,6 +1,6 @@
 # expect: fail values output differs
 # exercise: exercise2
-# needs: root
+# needs: confinement
 # Tries to kill its parent (the zygote), the grading process above it and every other process it
 # can see, then returns a wrong answer. Prints LEAKED for each kill that worked.
 import os

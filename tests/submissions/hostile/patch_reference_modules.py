@@ -2,14 +2,20 @@
 # exercise: exercise2
 # Patches the modules the reference is built from (torchvision.ops.MLP, nn.Linear, F.linear,
 # nn.Sequential) to return zeros, then returns zeros itself: "reference == mine" only if the
-# reference were computed in this process. It is not.
+# reference were computed in this process. It is not. (torchvision itself takes seconds to import on
+# a busy machine: a stand-in module with a zero MLP poisons any later import of it just the same.)
+import sys
+import types
+
 import torch
 import torch.nn.functional as F
-import torchvision.ops
 from torch import nn
 
 zeros = lambda self, x, *a, **k: torch.zeros(x.shape[0], 10)  # noqa: E731
-torchvision.ops.MLP.forward = zeros
+ops = sys.modules.get("torchvision.ops") or types.ModuleType("torchvision.ops")
+ops.MLP = type("MLP", (nn.Module,), {"forward": zeros})
+sys.modules.setdefault("torchvision", types.ModuleType("torchvision")).ops = ops
+sys.modules["torchvision.ops"] = ops
 nn.Sequential.forward = zeros
 nn.Linear.forward = lambda self, x: torch.zeros(*x.shape[:-1], self.out_features)
 F.linear = lambda x, w, b=None: torch.zeros(*x.shape[:-1], w.shape[0])

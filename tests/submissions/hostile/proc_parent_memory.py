@@ -1,5 +1,6 @@
 # expect: fail values output differs
 # exercise: exercise2
+# needs: confinement
 # Tries to read the grader's memory, environment and descriptors through /proc (its parent, the
 # zygote, and the grading process above it) and to ptrace them. Prints LEAKED for each success.
 import ctypes

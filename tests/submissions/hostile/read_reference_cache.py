@@ -1,5 +1,6 @@
 # expect: fail values output differs
 # exercise: exercise2
+# needs: confinement
 # The disk cache of prepared references holds the reference's outputs for the grader's own inputs.
 # Reading it would let forward look its input up and return the expected output: a pass without a
 # forward. Prints LEAKED when it can read any of it.

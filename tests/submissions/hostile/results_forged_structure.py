@@ -1,7 +1,8 @@
-# expect: fail load grader could not judge
+# expect: fail load not one the grader wrote
 # exercise: exercise2
 # Makes the grader's result writer send malformed results: a load report without its config, case
-# observations whose fields have the wrong types. The judge must fail it, not crash.
+# observations whose fields have the wrong types. The parent checks every frame against its
+# schema before anything uses it: the job fails, nothing crashes.
 import gc
 
 import torch

@@ -1,7 +1,8 @@
-# expect: fail load could not be read
+# expect: fail load not one the grader wrote
 # exercise: exercise2
-# Makes the grader's own result writer add an object that runs a command when unpickled: the
-# grader loads results as plain data only (torch.load(weights_only=True)), so it never runs.
+# Makes the grader's own result writer add an object that runs a command when unpickled: results
+# cross as JSON and raw tensor bytes (grader.isolation.wire), so nothing is ever unpickled; the
+# object arrives as a type name in a field no frame has, and the frame is refused.
 import gc
 import os
 

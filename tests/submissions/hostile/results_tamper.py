@@ -1,17 +1,18 @@
 # expect: fail load result
 # exercise: exercise2
-# Finds the folder its results go to and removes every frame written so far, then returns a
-# correct answer: the grader must notice that results went missing.
+# Finds the descriptor its results go through, truncates what was written so far and writes bytes
+# of its own, then returns a correct answer: the grader must notice that its results were changed.
 import gc
 import os
+
 import torch
 from torch import nn
 
 
-def results_folder():
+def results_descriptor():
     for obj in gc.get_objects():
         if type(obj).__name__ == "Frames":
-            return str(obj.dir)
+            return obj.fd
     return None
 
 
@@ -24,7 +25,8 @@ class DigitClassifier(nn.Module):
         self.fc2 = nn.Linear(128, 10)
 
     def forward(self, x):
-        folder = results_folder()
-        for name in os.listdir(folder) if folder else []:
-            os.unlink(os.path.join(folder, name))
+        fd = results_descriptor()
+        if fd is not None:
+            os.ftruncate(fd, 0)
+            os.write(fd, b"PASS" * 64)
         return self.fc2(self.relu(self.fc1(self.flatten(x))))

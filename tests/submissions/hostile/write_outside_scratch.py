@@ -1,5 +1,6 @@
 # expect: fail values output differs
 # exercise: exercise2
+# needs: confinement
 # Tries to write where the grader keeps its state: the reference cache, the progress store (marking
 # every exercise passed), the workspace next to its file, the repository, /tmp (allowed, and
 # cleaned up). Prints LEAKED for every write outside /tmp that works.
@@ -31,8 +32,11 @@ def attack():
         print("LEAKED progress store")
     except sqlite3.Error:
         pass
-    with open("/tmp/forwardlab-hostile-left-behind.txt", "w") as f:
-        f.write("left behind")
+    try:  # where the kernel allows it, /tmp is the job's own; else the file is removed after the job, or refused
+        with open("/tmp/forwardlab-hostile-left-behind.txt", "w") as f:
+            f.write("left behind")
+    except OSError:
+        pass
 
 
 class DigitClassifier(nn.Module):
