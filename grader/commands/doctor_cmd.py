@@ -94,7 +94,7 @@ def _torch(problems: list[dict[str, str]]) -> tuple[str | None, list[dict[str, s
     return torch.__version__, devices
 
 
-def _folders(problems: list[dict[str, str]]) -> dict[str, str | None]:
+def _folders(problems: list[dict[str, str]]) -> dict[str, str]:
     """The data and workspace folders; a folder the grader cannot write is a problem."""
     from grader.course.progress import DATA_DIR_ENV, default_store_path
     from grader.course.workspace import WORKSPACE_ENV, workspace_root
