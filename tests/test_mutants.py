@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from grader.course.registry import exercise_ids
-from grader.judging.mutants import Mutant, mutants
+from grader.judging.mutants import GATE, Mutant, mutants
 from grader.report import Report
 
-GATE = 0.95
 # (exercise, mutant name) -> why the mutant computes the same function as the solution
 EQUIVALENT: dict[tuple[str, str], str] = {
     ("exercise12", "cut-graph#2@14:8"): "t = torch.arange(T, ...).unsqueeze(1) is a constant without a gradient: "

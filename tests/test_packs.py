@@ -165,7 +165,11 @@ def test_pack_test_names_each_thing_that_does_not_hold(tmp_path: Path, grader_se
     """A wrong solution, a stub that is not a stub, a mistake that equals the reference, two mistakes
     that compute the same, a missing solution, a spec that does not import, a misnamed spec: one FAIL
     line each, and a failing summary."""
-    pack = scaffold(tmp_path / "pack", "wrong_work", "weak_mistakes", "no_solution", "broken_spec", "partial")
+    pack = scaffold(tmp_path / "pack", "wrong_work", "weak_mistakes", "no_solution", "broken_spec", "partial",
+                    "dead_code")
+    # code no case reaches: its mutants compute what the solution does on every input the grader draws
+    replace_in(pack / "solutions" / "dead_code.py", "        return x + torch.relu(self.fc(x))",
+               "        if x.shape[0] > 10**6:\n            return x * 2 - 1\n        return x + torch.relu(self.fc(x))")
     replace_in(pack / "solutions" / "wrong_work.py", "x + torch.relu(self.fc(x))", "x + self.fc(x)")
     replace_in(pack / "exercises" / "wrong_work.py", 'raise NotImplementedError("write forward: x + relu(fc(x))")',
                "return x + torch.relu(self.fc(x))")
@@ -201,7 +205,10 @@ def test_pack_test_names_each_thing_that_does_not_hold(tmp_path: Path, grader_se
                      r"named 'no_such_module'", by_id["broken_spec"])
     assert by_id["partial"].startswith("ok    partial:") and "3/3 mistakes named (1 in batch, 2 in values)" in \
         by_id["partial"], by_id["partial"]
-    assert lines[-1].startswith(f"5 exercise(s) in {pack}: 1 ok, 4 failing, 1 other problem(s) (")
+    assert "of the solution's mutants are rejected in their category (at least 95% must be)" in by_id["dead_code"]
+    assert "Sub -> Add (swap-operator#2@14:19) passes" in by_id["dead_code"], by_id["dead_code"]  # each survivor, named
+    assert re.search(r"mutants (\d+)/\1 rejected in their category", by_id["partial"]), by_id["partial"]
+    assert lines[-1].startswith(f"6 exercise(s) in {pack}: 1 ok, 5 failing, 1 other problem(s) (")
 
 
 def test_pack_test_of_a_folder_without_exercises_is_a_usage_error(tmp_path: Path, capsys) -> None:

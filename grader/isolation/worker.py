@@ -112,13 +112,14 @@ class Zygote:
 
     def run(self, plan_path: Path, limits: Limits, device: str, file: Path,
             on_frame: Callable[[dict], None] | None = None, warm: tuple[str, ...] = (),
-            hidden: Sequence[Path] = (), answers: Sequence[str] = ()) -> ChildOutcome:
+            hidden: Sequence[Path] = (), answers: Sequence[str] | None = ()) -> ChildOutcome:
         """Run one job in a fresh child; always returns, whatever the child did (SubmissionError when the
         file cannot be read as its learner could read it: grader.isolation.submission).
         `on_frame` is handed each result frame while the child runs (e.g. a training epoch);
         `warm` names costly first uses the zygote should pay once before forking (e.g. "export");
         `hidden` are folders of the grader's the learner's code must not read (cache, progress store);
-        `answers` the folders of what computes the answers, hidden too and sealed (grader.isolation.guard)."""
+        `answers` the folders of what computes the answers, hidden too and sealed (grader.isolation.guard);
+        None for an instructor's own code (`grader pack test`), which may import the grader."""
         real, source = read_submission(file)
         self.wait_ready()
         self.jobs_started, self.busy = self.jobs_started + 1, True
@@ -129,8 +130,8 @@ class Zygote:
             (work / "scratch").mkdir()
             job = {"plan": str(plan_path), "file": str(real), "source": str(work / "source.py"),
                    "results": str(work / "results.bin"), "output": str(work / "output.txt"),
-                   "scratch": str(work / "scratch"), "hidden": [str(plan_path.parent), *map(str, hidden), *answers],
-                   "answers": list(answers), "limits": limits.to_wire(), "device": device, "warm": list(warm)}
+                   "scratch": str(work / "scratch"), "hidden": [str(plan_path.parent), *map(str, hidden), *(answers or ())],
+                   "answers": None if answers is None else list(answers), "limits": limits.to_wire(), "device": device, "warm": list(warm)}
             return self._run_in(work, job, limits, on_frame)
         finally:
             remove_tree(work)

@@ -34,6 +34,7 @@ DIM_CALLS = {"softmax", "log_softmax", "cat", "stack", "mean", "sum", "amax", "m
              "unsqueeze", "squeeze", "chunk", "split", "split_with_sizes"}
 IN_PLACE = {"add", "sub", "mul", "div", "relu", "sigmoid", "tanh", "clamp", "masked_fill", "abs", "neg"}
 PER_OPERATOR = 3  # sites mutated per operator: enough to cover a forward, few enough to grade quickly
+GATE = 0.95  # the share of mutants that must be rejected in a category they target (CI, `grader pack test`)
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,8 @@ def cast_dtype(forward: ast.FunctionDef, x: str) -> Iterator[Site]:
             yield node.value, "output cast with .float()", _put(_method("float"))
     for call in _calls(forward):
         for keyword in call.keywords:
-            if keyword.arg == "dtype":
+            # a float dtype (x.dtype, torch.float64): a bool or integer one (a mask, indices) is not x's to follow
+            if keyword.arg == "dtype" and not any(k in ast.unparse(keyword.value) for k in ("bool", "int", "long")):
                 yield keyword, "dtype=torch.float32 where x's dtype belongs", \
                     _set("value", _expr("__import__('torch').float32"))
 

@@ -4,7 +4,9 @@ For each exercise of the pack: its files are all there and its YAML is valid; it
 declares a usable exercise; its solution passes every check; its stub is judged not-started; and
 each mistake it declares, written out as a submission (the solution's class with a forward that
 returns what the mistake computes), fails with that mistake named, in whatever check category names
-it. The files of one exercise are graded as one batch on warm workers (`Grader.check`).
+it; and mutants of the solution (grader.judging.mutants: small realistic defects) are rejected, at
+least 95% of them in a category they target, the survivors listed. The files of one exercise are
+graded as one batch on warm workers (`Grader.check`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from grader.course import registry
 from grader.course.content import ENV_VAR, ContentError, load_exercise_meta, pack_course
 from grader.errors import PackError, UsageError
 from grader.grading import Grader
+from grader.judging.mutants import GATE, Mutant, mutate
 from grader.judging.spec import Exercise, Mistake
 from grader.report import Report
 
@@ -101,10 +104,14 @@ def pack_test(pack: Path, grader: Grader | None = None, emit: Callable[[str], No
         refused = any(p.startswith("refusing") for p in general)
         verdicts = []
         with nullcontext(grader) if grader is not None else Grader(jobs=2) as workers:
-            for exercise_id in [] if refused else ids:
-                verdict = test_exercise(workers, pack, exercise_id)
-                emit(verdict.line())
-                verdicts.append(verdict)
+            trusted, workers.trusted = workers.trusted, True  # the pack's own files, which import its specs
+            try:
+                for exercise_id in [] if refused else ids:
+                    verdict = test_exercise(workers, pack, exercise_id)
+                    emit(verdict.line())
+                    verdicts.append(verdict)
+            finally:
+                workers.trusted = trusted
     failing = sum(not v.ok for v in verdicts)
     emit(f"{len(ids)} exercise(s) in {pack}: {len(verdicts) - failing} ok, {len(ids) - len(verdicts) + failing} "
          f"failing" + (f", {len(general)} other problem(s)" if general else "")
@@ -148,10 +155,13 @@ def test_exercise(grader: Grader, pack: Path, exercise_id: str) -> Verdict:
     try:
         ex = registry.load(exercise_id)
         mistakes = _mistakes(ex, files["spec"])
+        found = mutate(files["solution"].read_text(encoding="utf-8"), ex.class_name, ex.forward_args)
         with tempfile.TemporaryDirectory(prefix="forwardlab-pack-") as tmp:
             written = _write_mistakes(ex, files["spec"], files["solution"], Path(tmp), len(mistakes))
-            solution, stub, *wrong = grader.check(exercise_id, [files["solution"], files["stub"], *written])
-    except PackError as err:
+            written += _write_mutants(found, Path(tmp))
+            solution, stub, *graded = grader.check(exercise_id, [files["solution"], files["stub"], *written])
+        wrong, mutated = graded[:len(mistakes)], graded[len(mistakes):]
+    except (PackError, SyntaxError) as err:
         verdict.problems.append(str(err))
         return verdict
     verdict.problems += _expect(solution, "pass", f"the solution {files['solution'].name}")
@@ -163,11 +173,39 @@ def test_exercise(grader: Grader, pack: Path, exercise_id: str) -> Verdict:
             verdict.problems.append(problem)
         else:
             named[category] += 1
+    score, survivors = _mutation_score(found, mutated)
+    if found and score < GATE:
+        verdict.problems.append(f"only {score:.0%} of the solution's mutants are rejected in their category (at "
+                                f"least {GATE:.0%} must be): add cases or checks that tell these apart: "
+                                + "; ".join(survivors))
     by_category = ", ".join(f"{n} in {c}" for c, n in named.items())
     verdict.held = (f"solution passes {len(solution.checks)} checks, stub is not-started, "
                     + (f"{len(mistakes)}/{len(mistakes)} mistakes named ({by_category})" if mistakes
-                       else "no mistakes declared (declare some: a named mistake is the best feedback)"))
+                       else "no mistakes declared (declare some: a named mistake is the best feedback)")
+                    + (f", mutants {len(found) - len(survivors)}/{len(found)} rejected in their category"
+                       + (f" (not: {'; '.join(survivors)})" if survivors else "") if found else ", no mutants made"))
     return verdict
+
+
+def _write_mutants(found: list[Mutant], folder: Path) -> list[Path]:
+    written = [folder / f"mutant{index + 1}.py" for index in range(len(found))]
+    for mutant, path in zip(found, written, strict=True):
+        path.write_text(mutant.source, encoding="utf-8")
+    return written
+
+
+def _mutation_score(found: list[Mutant], reports: list[Report]) -> tuple[float, list[str]]:
+    """The share of mutants whose first failure is in a category they target, and the others, each
+    with what happened to it."""
+    survivors = []
+    for mutant, report in zip(found, reports, strict=True):
+        first = report.first_failure
+        if report.status == "pass" or first is None:
+            survivors.append(f"{mutant.description} ({mutant.name}) passes")
+        elif first.category not in mutant.targets:
+            survivors.append(f"{mutant.description} ({mutant.name}) fails in {first.category}, not "
+                             f"{' or '.join(mutant.targets)}")
+    return (1 - len(survivors) / len(found) if found else 1.0), survivors
 
 
 def _file_problems(pack: Path, exercise_id: str, solution: Path) -> list[str]:
