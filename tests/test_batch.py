@@ -79,10 +79,10 @@ def test_a_grader_failure_becomes_that_submissions_report() -> None:
     def broken(*args, **kwargs):
         raise OSError("no worker")
 
-    zygote = SimpleNamespace(alive=True, run=broken, close=lambda: closed.append(1))
-    fake = SimpleNamespace(zygotes=[zygote], sandbox=False, _hidden=[])
+    zygote = SimpleNamespace(alive=True, run=broken, close=lambda: closed.append(1), wait_ready=lambda: None)
+    fake = SimpleNamespace(zygotes=[zygote], sandbox=False, _hidden=[], trusted=False)
     prep = SimpleNamespace(exercise=SimpleNamespace(id="exercise2"), device="cpu", cases={}, plan_path=Path("p"),
-                           limits=None, checks=[SimpleNamespace(id="load/import", category="load"),
+                           limits=None, answers=[], checks=[SimpleNamespace(id="load/import", category="load"),
                                                 SimpleNamespace(id="values/reference", category="values")])
     report = Grader.grade(fake, prep, Path("x.py"), "x.py")
     assert report.status == "fail" and report.file == "x.py" and len(closed) == 2
