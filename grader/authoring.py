@@ -36,11 +36,22 @@ from grader.judging.checks import (
     values_check,
 )
 from grader.judging.compare import mismatch
-from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, SpecError, randn, spread_batchnorm
+from grader.judging.spec import (
+    CaseSpec,
+    Config,
+    Exercise,
+    Inputs,
+    Mistake,
+    SpecError,
+    mlp,
+    probe,
+    randn,
+    spread_batchnorm,
+)
 from grader.report import CATEGORIES
 
 __all__ = [
     "CATEGORIES", "CaseSpec", "CheckDef", "Config", "Exercise", "Inputs", "JudgeContext", "Mistake", "Outcome",
-    "SpecError", "all_cases", "case_error", "compare_case", "error_text", "materialize", "mismatch", "randn",
-    "spread_batchnorm", "values_check",
+    "SpecError", "all_cases", "case_error", "compare_case", "error_text", "materialize", "mismatch", "mlp", "probe",
+    "randn", "spread_batchnorm", "values_check",
 ]

@@ -5,7 +5,7 @@ module). One grader, two workers: after each job it looks for anything the job l
 descendants of every idle worker; processes carrying this run's marker outside the busy workers'
 trees); after all jobs, for files the jobs left
 in the shared writable folders, System V IPC objects and POSIX queues, changes to the files the
-learner's code must not touch (the reference cache, the progress store, the submissions), the
+learner's code must not touch (the progress store, the submissions), the
 process's peak memory; then it grades a correct and a wrong file, and runs `grader check` on a few
 files to see its exit code and text.
 
@@ -41,9 +41,9 @@ def main() -> None:
     before = {"files": set(entries(shared)), "ipc": set(ipc())}
     limits = Limits(**config["limits"])
     out: dict = {"reports": [], "uid": os.geteuid()}
-    with Grader(jobs=2, limits=limits, cache=Path(config["env"]["FORWARDLAB_CACHE_DIR"])) as grader:
+    with Grader(jobs=2, limits=limits) as grader:
         for exercise in sorted({e for e, _ in config["files"]}):
-            grader.prepared(exercise, "cpu")  # writes the cache now, before any attack
+            grader.prepared(exercise, "cpu")  # before any attack
         protected = digest(config["protected"])
         base_mb = peak_mb()
         for exercise in sorted({e for e, _ in config["files"]}):

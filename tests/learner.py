@@ -37,7 +37,7 @@ NEEDED = "import torch, torchvision, grader, rich, pydantic, yaml, platformdirs"
 class Learner:
     uid: int
     python: str
-    home: Path  # the learner's own folder (HOME, data, cache, the files it grades)
+    home: Path  # the learner's own folder (HOME, data, the files it grades)
     env: dict[str, str] = field(default_factory=dict)
     views: list[Path] = field(default_factory=list)  # trees of hard links made for it (see readable)
 

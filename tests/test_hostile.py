@@ -14,7 +14,7 @@ grader with a Python it can execute; see tests/learner.py); the portable isolati
 (FORWARDLAB_ISOLATION=portable) is graded as the learner only. In each mode every file must be
 judged `fail` with that first failure, within its time limit plus a small margin, leak nothing (no
 LEAKED line, no secret of the caller) and leave nothing behind: no process, no file in a shared
-writable folder, no IPC object, no change to the reference cache, the progress store or the
+writable folder, no IPC object, no change to the progress store or the
 submissions. Correct files graded in the same batch must pass, the grader's memory stay within its
 bound, `grader check` exit with 0 or 1 and print no terminal control. See docs/threat-model.md.
 """
@@ -130,10 +130,10 @@ def _run(mode: str, learners: list[Learner]) -> dict:
         if i % 16 == 15:  # correct files among the hostile ones: each must pass
             files.append(("exercise2", str(correct / CORRECT.name)))
     files += [("exercise2", str(correct / CORRECT.name))] + ([("exercise2", str(link))] if link else [])
-    config = {"env": {"FORWARDLAB_DATA_DIR": str(home / "data"), "FORWARDLAB_CACHE_DIR": str(home / "cache"),
+    config = {"env": {"FORWARDLAB_DATA_DIR": str(home / "data"),
                       "FORWARDLAB_TEST_MARK": f"forwardlab-hostile-{uuid.uuid4().hex}", "CI_JOB_TOKEN": SECRET},
               "limits": {k: getattr(LIMITS, k) for k in ("wall_s", "cpu_s", "memory_mb", "output_bytes", "processes")},
-              "files": files, "protected": [str(home / "cache"), str(home / "data"), str(hostile)],
+              "files": files, "protected": [str(home / "data"), str(hostile)],
               "afterwards": [("exercise2", str(correct / CORRECT.name)), ("exercise2", str(correct / WRONG.name))],
               # `grader check` on a pipe: once, as the learner (the rendering does not depend on the mode)
               "cli_files": [str(hostile / name) for name in CLI_FILES] if mode == "learner" else [],
@@ -198,7 +198,7 @@ def test_nothing_outlives_a_job_and_nothing_protected_changes(runs: Runs, mode: 
     seen = runs[mode]
     assert seen["new_files"] == [], "left in the shared writable folders"
     assert seen["ipc"] == [], "System V IPC objects or POSIX queues left"
-    assert seen["protected_changed"] == [], "the cache, the store or the submissions changed"
+    assert seen["protected_changed"] == [], "the store or the submissions changed"
     assert not seen["marker"], "a numpy.py next to `grader check` was imported"
 
 

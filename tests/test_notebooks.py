@@ -5,6 +5,7 @@ and the extraction is checked on its own: magics, shell escapes, plots and exper
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,8 @@ def html_of(path: Path, count: int) -> str:
 
 def test_the_kernel_grades_its_class_in_a_child_and_shows_html(executed: Path) -> None:
     passing = html_of(executed, 7)
-    assert "PASS" in passing and "25/25 checks passed" in passing and "DigitClassifier in this kernel" in passing
+    assert "PASS" in passing and "DigitClassifier in this kernel" in passing
+    assert re.search(r"(\d+)/\1 checks passed", passing)
     failing = html_of(executed, 9)  # %load_ext and %grade, after the class was redefined with a softmax
     assert "FAIL" in failing
     first_open = failing.index("<details class='check fail' open>")

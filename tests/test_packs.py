@@ -169,7 +169,8 @@ def test_pack_test_names_each_thing_that_does_not_hold(tmp_path: Path, grader_se
                     "dead_code")
     # code no case reaches: its mutants compute what the solution does on every input the grader draws
     replace_in(pack / "solutions" / "dead_code.py", "        return x + torch.relu(self.fc(x))",
-               "        if x.shape[0] > 10**6:\n            return x * 2 - 1\n        return x + torch.relu(self.fc(x))")
+               "        if x.shape[0] > 10**6:\n            return x * 2 - 1\n"
+               "        return x + torch.relu(self.fc(x))")
     replace_in(pack / "solutions" / "wrong_work.py", "x + torch.relu(self.fc(x))", "x + self.fc(x)")
     replace_in(pack / "exercises" / "wrong_work.py", 'raise NotImplementedError("write forward: x + relu(fc(x))")',
                "return x + torch.relu(self.fc(x))")

@@ -41,13 +41,16 @@ def test_ray_actors_give_the_local_pools_verdicts(grade, monkeypatch: pytest.Mon
     ray = pytest.importorskip("ray")
     from grader.backends.ray_actors import RayPool
     from grader.grading import Grader
+    from grader.judging.prepare import Secret
 
     folder = tempfile.mkdtemp(prefix="flray-", dir="/tmp" if os.name == "posix" else None)  # short: socket paths
     monkeypatch.setenv("RAY_TMPDIR", folder)
     paths = [SUBMISSIONS / "exercise2" / name for name in FILES]
-    local = [grade("exercise2", path) for path in paths]
+    secret = Secret()  # one secret for both: the same probes, so the same messages
+    with Grader(secret=secret) as grader:
+        local = grader.check("exercise2", paths)
 
-    pool = RayPool(actors=2)
+    pool = RayPool(actors=2, secret=secret)
     lost: list[object] = []
 
     def lose_an_actor(_report: object) -> None:  # the first report in: one actor goes, jobs queued on it too

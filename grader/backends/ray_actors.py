@@ -26,7 +26,7 @@ from typing import Any
 from grader.errors import UsageError
 from grader.grading import Grader, Job, JobDone, unrunnable
 from grader.isolation.protocol import Limits
-from grader.judging.prepare import resolve_device
+from grader.judging.prepare import Secret, resolve_device
 from grader.report import Report
 
 RAY_MISSING = "--backend ray needs Ray, which is not installed here: pip install 'forwardlab[ray]' " \
@@ -61,8 +61,8 @@ def require_ray() -> Any:
 class GradingActor:
     """Runs inside a Ray actor: a warm Grader with one exercise prepared."""
 
-    def __init__(self, exercise_id: str, device: str, limits: Limits | None, sandbox: bool) -> None:
-        self.grader = Grader(jobs=1, limits=limits, sandbox=sandbox)
+    def __init__(self, exercise_id: str, device: str, limits: Limits | None, sandbox: bool, secret: Secret) -> None:
+        self.grader = Grader(jobs=1, limits=limits, sandbox=sandbox, secret=secret)
         self.prep = self.grader.prepared(exercise_id, resolve_device(device))
         self.folder = Path(tempfile.mkdtemp(prefix="forwardlab-ray-"))
         self.count = 0
@@ -93,11 +93,14 @@ class GradingActor:
 
 class RayPool:
     """grader.grading.Pool on Ray actors. Joins the cluster at `address`, else starts a local Ray
-    instance (shut down again by `close`); `actors`: how many (default: the cluster's CPUs)."""
+    instance (shut down again by `close`); `actors`: how many (default: the cluster's CPUs). Every actor
+    draws its probes from the pool's one `secret` (by default a fresh one): a batch is judged on the same
+    probes wherever each file runs, as on the local workers."""
 
     def __init__(self, address: str | None = None, actors: int | None = None, gpus_per_actor: float | None = None,
-                 limits: Limits | None = None, sandbox: bool = False) -> None:
+                 limits: Limits | None = None, sandbox: bool = False, secret: Secret | None = None) -> None:
         self.ray = require_ray()
+        self.secret = secret or Secret()
         self.started = not self.ray.is_initialized()
         if self.started:
             try:
@@ -164,7 +167,7 @@ class RayPool:
         from grader.course import registry
 
         remote = self.ray.remote(GradingActor).options(num_cpus=1, num_gpus=gpus, max_restarts=0)
-        new = [remote.remote(exercise_id, device, self.limits, self.sandbox) for _ in range(count)]
+        new = [remote.remote(exercise_id, device, self.limits, self.sandbox, self.secret) for _ in range(count)]
         try:
             infos = self.ray.get([a.ready.remote() for a in new], timeout=READY_TIMEOUT_S)
         except self.ray.exceptions.RayError as err:

@@ -130,8 +130,10 @@ class Zygote:
             (work / "scratch").mkdir()
             job = {"plan": str(plan_path), "file": str(real), "source": str(work / "source.py"),
                    "results": str(work / "results.bin"), "output": str(work / "output.txt"),
-                   "scratch": str(work / "scratch"), "hidden": [str(plan_path.parent), *map(str, hidden), *(answers or ())],
-                   "answers": None if answers is None else list(answers), "limits": limits.to_wire(), "device": device, "warm": list(warm)}
+                   "scratch": str(work / "scratch"),
+                   "hidden": [str(plan_path.parent), *map(str, hidden), *(answers or ())],
+                   "answers": None if answers is None else list(answers),
+                   "limits": limits.to_wire(), "device": device, "warm": list(warm)}
             return self._run_in(work, job, limits, on_frame)
         finally:
             remove_tree(work)
