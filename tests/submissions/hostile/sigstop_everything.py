@@ -48,6 +48,9 @@ def attack():
             print(f"LEAKED F_SETOWN on {pid}")
         except OSError:
             pass
+        finally:  # forward runs in every case: leaking the pair each time would only run out of descriptors
+            os.close(read)
+            os.close(write)
     try:
         os.kill(-1, signal.SIGSTOP)
         print("LEAKED kill(-1)")

@@ -1,12 +1,13 @@
 # expect: fail values output differs
 # exercise: exercise2
 # needs: confinement
-# Tries to write where the grader keeps its state: the reference cache, the progress store (marking
-# every exercise passed), the workspace next to its file, the repository, /tmp (allowed, and
-# cleaned up). Prints LEAKED for every write outside /tmp that works.
+# Tries to write where the grader keeps its state: the progress store (marking every exercise
+# passed), the workspace next to its file, the repository, the grader's own package, /tmp (allowed,
+# and cleaned up). Prints LEAKED for every write outside /tmp that works.
 import glob
 import os
 import sqlite3
+import sys
 import time
 import torch
 from torch import nn
@@ -14,9 +15,15 @@ from torch import nn
 
 def attack():
     here = os.path.dirname(os.path.abspath(__file__))
-    cache, data = os.environ.get("FORWARDLAB_CACHE_DIR", ""), os.environ.get("FORWARDLAB_DATA_DIR", "")
+    data = os.environ.get("FORWARDLAB_DATA_DIR", "")
     targets = [os.path.join(here, "exercise2.py"), os.path.join(here, "..", "..", "..", "forwardlab-hostile.txt")]
-    targets += [os.path.join(cache, "forwardlab-hostile.txt")] + glob.glob(os.path.join(cache, "*.pt"))
+    grader = sys.modules.get("grader")  # the package the child's runner came from
+    if grader is not None and getattr(grader, "__file__", None):
+        judging = os.path.join(os.path.dirname(grader.__file__), "judging")
+        try:
+            targets += glob.glob(os.path.join(judging, "*.py"))
+        except OSError:  # out of reach, listing included: try a name it may know
+            targets.append(os.path.join(judging, "compare.py"))
     for target in targets:
         try:
             with open(target, "a") as f:
