@@ -230,3 +230,32 @@ def test_without_namespaces_or_landlock_a_jobs_uid_leaves_nothing(monkeypatch: p
     assert left == []
     ipc = " ".join(Path(f"/proc/sysvipc/{kind}").read_text() for kind in ("shm", "sem", "msg")).split()
     assert not any(str(uid) in ipc for uid in uids)
+
+
+def test_rerouting_passes_over_a_module_that_refuses_a_new_file(tmp_path: Path, monkeypatch) -> None:
+    """An import path under a folder out of reach (a virtual environment in /tmp, under the child's private
+    /tmp) is rerouted through a bridge; a module that refuses to have its __file__ set (torch's config
+    modules) keeps its own, and the rest are rerouted."""
+    import sys
+    import types
+
+    from grader.isolation import child
+
+    class Strict(types.ModuleType):
+        def __setattr__(self, name: str, value: object) -> None:
+            raise AttributeError(f"{self.__name__}.{name} does not exist")
+
+    strict, plain = Strict("forwardlab_test_strict"), types.ModuleType("forwardlab_test_plain")
+    object.__setattr__(strict, "__file__", str(tmp_path / "strict.py"))
+    plain.__file__ = str(tmp_path / "plain.py")
+    monkeypatch.setitem(sys.modules, strict.__name__, strict)
+    monkeypatch.setitem(sys.modules, plain.__name__, plain)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(child, "_ROUTES", [])
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        child.reroute({str(tmp_path): fd})
+    finally:
+        os.close(fd)
+    assert plain.__file__ == f"/proc/self/fd/{fd}/plain.py"
+    assert strict.__file__ == str(tmp_path / "strict.py")

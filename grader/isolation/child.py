@@ -165,7 +165,9 @@ def reroute(bridges: dict[str, int]) -> None:
             search[:] = [reachable(p) for p in search]
         file = getattr(module, "__file__", None)
         if isinstance(file, str) and reachable(file) != file:
-            module.__file__ = reachable(file)
+            # torch's config modules refuse attributes they do not declare: their file is only a label
+            with contextlib.suppress(AttributeError, TypeError):
+                module.__file__ = reachable(file)
     sys.path_importer_cache.clear()
 
 
