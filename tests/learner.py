@@ -64,7 +64,7 @@ class Learner:
             if not any(learner.venv(python, lines) for python in _pythons()):
                 pytest.skip(f"uid {uid} can run no Python {sys.version_info.major}.{sys.version_info.minor} "
                             f"that imports the grader and torch from {lines}")
-        except pytest.skip.Exception:
+        except BaseException:  # a skip, or a failure: nothing of it stays in /tmp
             learner.remove()
             raise
         return learner
@@ -105,7 +105,10 @@ class Learner:
                               group=self.uid, extra_groups=[], umask=0o022, **kwargs)
 
     def can_import(self, python: str) -> bool:
-        if self.run([python, "-c", NEEDED], timeout=300).returncode != 0:
+        try:
+            if self.run([python, "-c", NEEDED], timeout=300).returncode != 0:
+                return False
+        except OSError:  # a venv made by a copy of a private interpreter links back to it: the uid cannot run it
             return False
         self.python = python
         return True
