@@ -212,6 +212,21 @@ def test_pack_test_names_each_thing_that_does_not_hold(tmp_path: Path, grader_se
     assert lines[-1].startswith(f"6 exercise(s) in {pack}: 1 ok, 5 failing, 1 other problem(s) (")
 
 
+@pytest.mark.parametrize("exercise", ["exercise9", "exercise12"])
+def test_built_in_exercises_pass_their_self_test(grader_session, exercise: str) -> None:
+    """exercise9 builds a downsample shortcut from a recipe in two of its configs: each declared mistake,
+    written out, must compute on the config the model was built with (else the stride-2 one comes out
+    the wrong shape and the mistake goes unnamed). exercise12 lists an equivalent mutant: it passes and
+    is not counted."""
+    from grader.packs.selftest import test_exercise
+
+    verdict = test_exercise(grader_session, ROOT / "content", exercise)
+    assert verdict.ok, verdict.line()
+    assert re.search(r"mutants (\d+)/\1 rejected in their category", verdict.held), verdict.held
+    if exercise == "exercise12":
+        assert "(1 equivalent)" in verdict.held
+
+
 def test_pack_test_of_a_folder_without_exercises_is_a_usage_error(tmp_path: Path, capsys) -> None:
     assert main(["pack", "test", str(tmp_path)]) == 2
     assert "holds no exercise" in capsys.readouterr().err

@@ -63,6 +63,10 @@ class PositionalMLPSpec(Exercise):
             "this x's length, x.size(1), on every call (a table kept from an earlier call, or sliced with the "
             "batch size, has the wrong length)",
     }
+    equivalent_mutants = {
+        "cut-graph#2@14:8": "t = torch.arange(T, ...).unsqueeze(1) is a constant without a gradient: detaching it "
+                            "changes neither the output nor any gradient",
+    }
 
     def reference(self, config: Config) -> nn.Module:
         return PositionalReference(**config.kwargs)

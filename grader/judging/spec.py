@@ -151,6 +151,9 @@ class Exercise:
     # regular expression on an error message -> what it most likely means in this exercise, in plain words
     # (grader.judging.explain has the ones every exercise shares)
     error_meanings: ClassVar[Mapping[str, str]] = {}
+    # mutants of the solution (grader.judging.mutants, by name) that compute the same function, each with
+    # why: they must pass, and the mutation gate (tests, `grader pack test`) does not count them
+    equivalent_mutants: ClassVar[Mapping[str, str]] = {}
 
     def reference(self, config: Config) -> nn.Module:
         """The reference module, freshly initialised (grader.judging.prepare seeds torch first)."""

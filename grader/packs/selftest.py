@@ -15,7 +15,7 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,11 +53,19 @@ _Solution = getattr(_module("forwardlab_pack_solution_{id}", {solution_source!r}
 _MISTAKE = _EXERCISE.mistakes()[{index}]
 
 
+def _matches(config, args, kwargs):
+    """Whether the model was built with `config` (a module the grader built from a config's recipe,
+    such as a downsample shortcut, stands for that recipe)."""
+    if tuple(config.args) != args or set(config.kwargs) != set(kwargs):
+        return False
+    return all(kwargs[k] == v or hasattr(kwargs[k], "forward") for k, v in config.kwargs.items())
+
+
 class {class_name}(_Solution):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.mistake_config = next((c for c in _EXERCISE.configs if tuple(c.args) == args
-                                    and dict(c.kwargs) == kwargs), _EXERCISE.configs[0])
+        self.mistake_config = next((c for c in _EXERCISE.configs if _matches(c, args, kwargs)),
+                                   _EXERCISE.configs[0])
 
     def forward(self, *args, **kwargs):
         weights = {{**dict(self.named_parameters()), **dict(self.named_buffers())}}
@@ -104,14 +112,10 @@ def pack_test(pack: Path, grader: Grader | None = None, emit: Callable[[str], No
         refused = any(p.startswith("refusing") for p in general)
         verdicts = []
         with nullcontext(grader) if grader is not None else Grader(jobs=2) as workers:
-            trusted, workers.trusted = workers.trusted, True  # the pack's own files, which import its specs
-            try:
-                for exercise_id in [] if refused else ids:
-                    verdict = test_exercise(workers, pack, exercise_id)
-                    emit(verdict.line())
-                    verdicts.append(verdict)
-            finally:
-                workers.trusted = trusted
+            for exercise_id in [] if refused else ids:
+                verdict = test_exercise(workers, pack, exercise_id)
+                emit(verdict.line())
+                verdicts.append(verdict)
     failing = sum(not v.ok for v in verdicts)
     emit(f"{len(ids)} exercise(s) in {pack}: {len(verdicts) - failing} ok, {len(ids) - len(verdicts) + failing} "
          f"failing" + (f", {len(general)} other problem(s)" if general else "")
@@ -159,7 +163,11 @@ def test_exercise(grader: Grader, pack: Path, exercise_id: str) -> Verdict:
         with tempfile.TemporaryDirectory(prefix="forwardlab-pack-") as tmp:
             written = _write_mistakes(ex, files["spec"], files["solution"], Path(tmp), len(mistakes))
             written += _write_mutants(found, Path(tmp))
-            solution, stub, *graded = grader.check(exercise_id, [files["solution"], files["stub"], *written])
+            trusted, grader.trusted = grader.trusted, True  # the pack's own files, which import its spec
+            try:
+                solution, stub, *graded = grader.check(exercise_id, [files["solution"], files["stub"], *written])
+            finally:
+                grader.trusted = trusted
         wrong, mutated = graded[:len(mistakes)], graded[len(mistakes):]
     except (PackError, SyntaxError) as err:
         verdict.problems.append(str(err))
@@ -173,17 +181,21 @@ def test_exercise(grader: Grader, pack: Path, exercise_id: str) -> Verdict:
             verdict.problems.append(problem)
         else:
             named[category] += 1
-    score, survivors = _mutation_score(found, mutated)
-    if found and score < GATE:
-        verdict.problems.append(f"only {score:.0%} of the solution's mutants are rejected in their category (at "
-                                f"least {GATE:.0%} must be): add cases or checks that tell these apart: "
-                                + "; ".join(survivors))
+    killed, counted, survivors, wrongly = _mutation_score(found, mutated, ex.equivalent_mutants)
+    if counted and killed / counted < GATE:
+        verdict.problems.append(f"only {killed}/{counted} ({killed / counted:.0%}) of the solution's mutants are "
+                                f"rejected in their category (at least {GATE:.0%} must be): add cases or checks "
+                                "that tell these apart: " + "; ".join(survivors))
+    if wrongly:
+        verdict.problems.append("listed in equivalent_mutants, but rejected: " + "; ".join(wrongly))
     by_category = ", ".join(f"{n} in {c}" for c, n in named.items())
+    equivalent = len(found) - counted
     verdict.held = (f"solution passes {len(solution.checks)} checks, stub is not-started, "
                     + (f"{len(mistakes)}/{len(mistakes)} mistakes named ({by_category})" if mistakes
                        else "no mistakes declared (declare some: a named mistake is the best feedback)")
-                    + (f", mutants {len(found) - len(survivors)}/{len(found)} rejected in their category"
-                       + (f" (not: {'; '.join(survivors)})" if survivors else "") if found else ", no mutants made"))
+                    + (f", mutants {killed}/{counted} rejected in their category" if found else ", no mutants made")
+                    + (f" ({equivalent} equivalent)" if equivalent else "")
+                    + (f" (not: {'; '.join(survivors)})" if survivors else ""))
     return verdict
 
 
@@ -194,18 +206,26 @@ def _write_mutants(found: list[Mutant], folder: Path) -> list[Path]:
     return written
 
 
-def _mutation_score(found: list[Mutant], reports: list[Report]) -> tuple[float, list[str]]:
-    """The share of mutants whose first failure is in a category they target, and the others, each
-    with what happened to it."""
-    survivors = []
+def _mutation_score(found: list[Mutant], reports: list[Report],
+                    equivalent: Mapping[str, str]) -> tuple[int, int, list[str], list[str]]:
+    """(mutants whose first failure is in a category they target, mutants counted, the others with what
+    happened to each, the mutants listed as `equivalent` that do not pass). Equivalent ones are not counted."""
+    killed, counted, survivors, wrongly = 0, 0, [], []
     for mutant, report in zip(found, reports, strict=True):
         first = report.first_failure
+        if mutant.name in equivalent:
+            if report.status != "pass":
+                wrongly.append(f"{mutant.description} ({mutant.name})")
+            continue
+        counted += 1
         if report.status == "pass" or first is None:
             survivors.append(f"{mutant.description} ({mutant.name}) passes")
         elif first.category not in mutant.targets:
             survivors.append(f"{mutant.description} ({mutant.name}) fails in {first.category}, not "
                              f"{' or '.join(mutant.targets)}")
-    return (1 - len(survivors) / len(found) if found else 1.0), survivors
+        else:
+            killed += 1
+    return killed, counted, survivors, wrongly
 
 
 def _file_problems(pack: Path, exercise_id: str, solution: Path) -> list[str]:
