@@ -259,3 +259,18 @@ def test_rerouting_passes_over_a_module_that_refuses_a_new_file(tmp_path: Path, 
         os.close(fd)
     assert plain.__file__ == f"/proc/self/fd/{fd}/plain.py"
     assert strict.__file__ == str(tmp_path / "strict.py")
+
+
+def test_a_memory_error_is_the_first_cause_even_when_the_clock_ran_out() -> None:
+    """Filling memory up to the limit can take the whole wall clock on a loaded machine: the learner is
+    told about the memory, the first cause, not about an endless loop."""
+    from grader.isolation.failure import child_failure
+    from grader.isolation.protocol import ChildOutcome, Limits
+
+    load = {"kind": "load", "config": "default", "failed_at": "import",
+            "error": "MemoryError at line 9, in <module>: HOARD.append(bytearray(50 * 2**20))"}
+    outcome = ChildOutcome(frames=[load], status=9, timed_out=True)
+    _, limit = child_failure(Limits(memory_mb=300, wall_s=4), outcome, {})
+    assert limit is not None and "memory limit of 300 MB" in limit
+    _, limit = child_failure(Limits(memory_mb=300, wall_s=4), ChildOutcome(status=9, timed_out=True), {})
+    assert limit is not None and "time limit of 4 s" in limit

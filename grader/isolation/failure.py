@@ -38,13 +38,15 @@ def child_failure(limits: Limits, outcome: ChildOutcome, learner: dict) -> tuple
     elif outcome.memory_exceeded:
         limit = (f"your code ran out of memory: it used more than its memory limit of {limits.memory_mb} MB and was "
                  "stopped (a huge tensor, or a list that keeps growing?)")
+    # a MemoryError is the first cause, even when the wall clock ran out afterwards (filling memory up to
+    # the limit is slow on a loaded machine)
+    elif any(is_memory_error(o.get("error")) for o in learner.values()) or any(is_memory_error(f) for f in loads):
+        limit = (f"your code ran out of memory: it tried to use more than its memory limit of {limits.memory_mb} MB "
+                 "(a huge tensor, or a list that keeps growing?)")
     elif outcome.timed_out:
         limit = f"your code ran past its time limit of {limits.wall_s:g} s and was stopped ({ENDLESS})"
     elif outcome.signal == SIGXCPU or (outcome.signal == SIGKILL and outcome.cpu_s >= cpu_limit - 0.05):
         limit = f"your code used more than its CPU time limit of {cpu_limit} s and was stopped ({ENDLESS})"
-    elif any(is_memory_error(o.get("error")) for o in learner.values()) or any(is_memory_error(f) for f in loads):
-        limit = (f"your code ran out of memory: it tried to use more than its memory limit of {limits.memory_mb} MB "
-                 "(a huge tensor, or a list that keeps growing?)")
     elif outcome.signal == SIGKILL:
         limit = f"your code was killed (SIGKILL): most likely it ran out of memory (limit {limits.memory_mb} MB)"
     elif outcome.output_bytes > limits.output_bytes:
