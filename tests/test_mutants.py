@@ -70,3 +70,21 @@ def test_every_operator_is_exercised() -> None:
 
     seen = {m.operator for exercise in exercise_ids() for m in mutants(exercise)}
     assert seen == set(OPERATORS), set(OPERATORS) - seen
+
+
+def test_a_mistake_that_bites_on_some_inputs_is_not_called_a_batch_problem(tmp_path: Path) -> None:
+    """Under this secret a dropped ReLU in exercise10 leaves the batches of 1 and 2 right by chance (every
+    fc1 output there is positive) and the main batch wrong: the batch check once said "the batch size is
+    hard-coded". Each sample gives the same output alone as in a batch, so the failure is in values."""
+    from grader.grading import Grader
+    from grader.judging.prepare import Secret
+
+    mutant = next(m for m in mutants("exercise10") if m.name.startswith("drop-activation"))
+    path = tmp_path / "no_relu.py"
+    path.write_text(mutant.source, encoding="utf-8")
+    with Grader(secret=Secret(156)) as grader:
+        report = grader.check("exercise10", [path])[0]
+    checks = {c.id: c for c in report.checks}
+    assert checks["batch/fixed-size"].status == "pass", checks["batch/fixed-size"].message
+    assert report.first_failure is not None and report.first_failure.category == "values"
+    assert "without the ReLU" in report.first_failure.message
