@@ -65,14 +65,12 @@ class Grader:
     `pool`, jobs run there instead, and no zygote starts here."""
 
     def __init__(self, jobs: int = 1, limits: Limits | None = None, sandbox: bool = False, pool: Pool | None = None,
-                 secret: Secret | None = None, trusted: bool = False) -> None:
+                 secret: Secret | None = None) -> None:
         self.sandbox = sandbox  # run the zygotes under bubblewrap (grader.isolation.worker.bwrap_command)
         self.pool = pool
         # start now: they import torch while we do
         self.zygotes = [] if pool else [start_worker(sandbox) for _ in range(max(1, jobs))]
         self.limits = limits
-        # `trusted`: the files are the instructor's own (grader pack test), which may import the grader
-        self.trusted = trusted
         self.secret = secret  # None: each exercise prepared draws its probes from a fresh secret (tests fix one)
         self._tmp = tempfile.TemporaryDirectory(prefix="forwardlab-")
         self._prepared: dict[tuple[str, str], Prepared] = {}
@@ -86,10 +84,11 @@ class Grader:
             self._prepared[key] = prepare(exercise_id, device, Path(self._tmp.name), self.limits, self.secret)
         return self._prepared[key]
 
-    def grade(self, prep: Prepared, file: Path, label: str, slot: int = 0) -> Report:
+    def grade(self, prep: Prepared, file: Path, label: str, slot: int = 0, trusted: bool = False) -> Report:
         """One submission's report, whatever happens: a file the grader will not read, a worker that
         dies (the next attempt gets a fresh one), a result no check can judge. Never raises: a batch
-        never stops for one submission."""
+        never stops for one submission. `trusted`: the file is an instructor's own (grader pack test),
+        which may import the grader and its pack's specs."""
         start = time.perf_counter()
         checks = [(c.id, c.category) for c in prep.checks]
         error: Exception | None = None
@@ -103,7 +102,7 @@ class Grader:
                 start += time.perf_counter() - waiting
                 warm = ("export",) if any(c.export for c in prep.cases.values()) else ()
                 outcome = zygote.run(prep.plan_path, prep.limits, prep.device, file, warm=warm, hidden=self._hidden,
-                                     answers=None if self.trusted else prep.answers)
+                                     answers=None if trusted else prep.answers)
                 return judge(prep, label, outcome, time.perf_counter() - start)
             except SubmissionError as err:
                 return failed(prep.exercise.id, label, prep.device, checks, str(err))
@@ -113,18 +112,19 @@ class Grader:
         return unrunnable(prep.exercise.id, label, prep.device, checks, f"{type(error).__name__}: {error}")
 
     def check(self, exercise_id: str, files: Sequence[str | Path | None], *, device: str = "cpu",
-              on_done: Callable[[Report], None] | None = None, store: ProgressStore | None = None) -> list[Report]:
+              on_done: Callable[[Report], None] | None = None, store: ProgressStore | None = None,
+              trusted: bool = False) -> list[Report]:
         """The one grading path (CLI, batch, watch, service): resolve the files (None: the workspace's
         file), read them (notebooks: the class's code), grade them and record each report in `store`
-        when given. Reports come back in the order of `files`."""
+        when given. Reports come back in the order of `files`. `trusted`: see `grade`."""
         paths = submission_paths(exercise_id, files)
         class_name = exercise_class_name(exercise_id)
         return self.check_sources(exercise_id, [_source(path, label, class_name) for path, label in paths],
-                                  device=device, on_done=on_done, store=store)
+                                  device=device, on_done=on_done, store=store, trusted=trusted)
 
     def check_sources(self, exercise_id: str, sources: Sequence[Source], *, device: str = "cpu",
                       on_done: Callable[[Report], None] | None = None,
-                      store: ProgressStore | None = None) -> list[Report]:
+                      store: ProgressStore | None = None, trusted: bool = False) -> list[Report]:
         """Grade sources already read (`check`, or a notebook's kernel). In a batch, the same code
         (grader.sources.same) runs once: each copy gets that report at its own lines, `same_as` naming
         the file that ran."""
@@ -143,10 +143,10 @@ class Grader:
                     on_done(told)
 
         try:
-            if self.pool is not None:
+            if self.pool is not None:  # Ray: learners' files only (`grader pack test` grades locally)
                 self.pool.grade_many(exercise_id, device, jobs, done)
             else:
-                self._grade_many(self.prepared(exercise_id, resolve_device(device)), jobs, done)
+                self._grade_many(self.prepared(exercise_id, resolve_device(device)), jobs, done, trusted)
         finally:
             for job, group in zip(jobs, groups, strict=True):
                 if sources[group[0]].extracted:
@@ -167,7 +167,7 @@ class Grader:
         path.write_bytes(source.data)
         return Job(path, source.label, source.data)
 
-    def _grade_many(self, prep: Prepared, jobs: Sequence[Job], done: JobDone) -> None:
+    def _grade_many(self, prep: Prepared, jobs: Sequence[Job], done: JobDone, trusted: bool = False) -> None:
         """Grade jobs on all zygotes at once; one that cannot run fails alone (see grade). Ctrl-C
         stops the batch at once: the jobs in flight end with their zygotes."""
         pending, lock, stop = iter(range(len(jobs))), threading.Lock(), threading.Event()
@@ -176,7 +176,7 @@ class Grader:
             # each free worker takes the next file: one slow submission holds up only its own worker
             while not stop.is_set() and (i := _next(pending, lock)) is not None:
                 job = jobs[i]
-                done(i, self.grade(prep, job.path, job.label, slot=slot), str(job.path))
+                done(i, self.grade(prep, job.path, job.label, slot=slot, trusted=trusted), str(job.path))
 
         with ThreadPoolExecutor(len(self.zygotes)) as pool:
             workers = [pool.submit(work, slot) for slot in range(len(self.zygotes))]

@@ -80,7 +80,7 @@ def test_a_grader_failure_becomes_that_submissions_report() -> None:
         raise OSError("no worker")
 
     zygote = SimpleNamespace(alive=True, run=broken, close=lambda: closed.append(1), wait_ready=lambda: None)
-    fake = SimpleNamespace(zygotes=[zygote], sandbox=False, _hidden=[], trusted=False)
+    fake = SimpleNamespace(zygotes=[zygote], sandbox=False, _hidden=[])
     prep = SimpleNamespace(exercise=SimpleNamespace(id="exercise2"), device="cpu", cases={}, plan_path=Path("p"),
                            limits=None, answers=[], checks=[SimpleNamespace(id="load/import", category="load"),
                                                 SimpleNamespace(id="values/reference", category="values")])

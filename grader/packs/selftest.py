@@ -163,11 +163,9 @@ def test_exercise(grader: Grader, pack: Path, exercise_id: str) -> Verdict:
         with tempfile.TemporaryDirectory(prefix="forwardlab-pack-") as tmp:
             written = _write_mistakes(ex, files["spec"], files["solution"], Path(tmp), len(mistakes))
             written += _write_mutants(found, Path(tmp))
-            trusted, grader.trusted = grader.trusted, True  # the pack's own files, which import its spec
-            try:
-                solution, stub, *graded = grader.check(exercise_id, [files["solution"], files["stub"], *written])
-            finally:
-                grader.trusted = trusted
+            # the pack's own files, which import its spec
+            solution, stub, *graded = grader.check(exercise_id, [files["solution"], files["stub"], *written],
+                                                   trusted=True)
         wrong, mutated = graded[:len(mistakes)], graded[len(mistakes):]
     except (PackError, SyntaxError) as err:
         verdict.problems.append(str(err))
