@@ -13,6 +13,7 @@ for later checks (watch, batches): its children all see the same probes, which n
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import re
 import secrets
@@ -238,6 +239,7 @@ def draw_inputs(ex: Exercise, cases: Mapping[str, CaseSpec], refs: Mapping[str, 
     return out
 
 
+@functools.cache  # a property of this process's torch and device: probed once per exercise prepared otherwise
 def _unsupported(dtype: str, device: str) -> str | None:
     """Why `device` cannot compute in `dtype`, or None (float16 is missing on some CPUs' builds)."""
     import torch
