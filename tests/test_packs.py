@@ -84,10 +84,12 @@ def test_the_example_pack_passes_its_self_test(grader_session) -> None:
     assert re.match(rf"{len(exercises)} exercise\(s\) in .*: {len(exercises)} ok, 0 failing \(", lines[-1])
 
 
-def test_the_example_pack_imports_only_the_public_authoring_api() -> None:
-    """Pack specs (the example's and the scaffold's) import grader.authoring, never grader's internals."""
+def test_every_pack_imports_only_the_public_authoring_api() -> None:
+    """Pack specs (the built-in course's, the example's and the scaffold's) import grader.authoring, never
+    grader's internals: the built-in exercises are declared the one way an instructor's are."""
     template = ROOT / "grader" / "packs" / "templates" / "spec.py.tmpl"
-    for spec in [*sorted((EXAMPLE / "specs").glob("*.py")), template]:
+    for spec in [*sorted((ROOT / "content" / "specs").glob("*.py")), *sorted((EXAMPLE / "specs").glob("*.py")),
+                 template]:
         tree = ast.parse(spec.read_text().replace("${class_name}", "Name").replace("$id", "name"))
         modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)} | \
                   {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}

@@ -8,8 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.judging.checks import CheckDef, Outcome
-from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, probe
+from grader.authoring import CaseSpec, CheckDef, Config, Exercise, Inputs, Mistake, Outcome, probe
 
 LEAD = "extra leading dims"  # a variant key; failure messages show it as "extra leading dims=(2, 3)"
 

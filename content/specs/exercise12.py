@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, probe
+from grader.authoring import CaseSpec, Config, Exercise, Inputs, Mistake, probe
 
 
 def sinusoids(length: int, dim: int, device: torch.device, *, start: int = 0, exponent: str = "2i",

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, probe
+from grader.authoring import CaseSpec, Config, Exercise, Inputs, Mistake, probe
 
 PACKED = "attention.in_proj_"  # nn.MultiheadAttention keeps q, k and v's projections in one tensor
 BY_HAND = "write the attention yourself: scores, softmax, weighted sum"

@@ -9,9 +9,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.isolation.plain import error_text
-from grader.judging.checks import CheckDef, JudgeContext, Outcome, all_cases
-from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, randn
+from grader.authoring import (
+    CaseSpec,
+    CheckDef,
+    Config,
+    Exercise,
+    Inputs,
+    JudgeContext,
+    Mistake,
+    Outcome,
+    all_cases,
+    error_text,
+    randn,
+)
 
 EXPORT = "export/dynamic-batch"
 EXPORT_BATCH = 5  # the program is exported on 2 samples and run on all 5 (see runner.exported_call)

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.judging.spec import Config, Exercise, Inputs, Mistake, mlp, probe
+from grader.authoring import Config, Exercise, Inputs, Mistake, mlp, probe
 
 
 def _fc(s: dict, name: str, x: torch.Tensor) -> torch.Tensor:

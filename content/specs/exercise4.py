@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.judging.spec import Config, Exercise, Inputs, Mistake, mlp, probe
+from grader.authoring import Config, Exercise, Inputs, Mistake, mlp, probe
 
 SIZES = (12, 32, 6)  # in_features, hidden, out_features
 ACTIVATIONS: dict[str, tuple[type[nn.Module], Callable[[torch.Tensor], torch.Tensor]]] = {

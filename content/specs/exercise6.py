@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.judging.spec import Config, Exercise, Inputs, Mistake, probe
+from grader.authoring import Config, Exercise, Inputs, Mistake, probe
 
 
 class FeatureExtractorReference(nn.Module):

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, probe
+from grader.authoring import CaseSpec, Config, Exercise, Inputs, Mistake, probe
 
 SIZES = (6, 8, 3)  # input_size, hidden_size, output_size: all different, so mixing them up changes shapes
 STEPS = 5  # T of every case that does not name its own

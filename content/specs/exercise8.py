@@ -23,10 +23,21 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.isolation.plain import error_text
-from grader.judging.checks import CheckDef, JudgeContext, Outcome, case_error
-from grader.judging.compare import mismatch
-from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, probe, spread_batchnorm
+from grader.authoring import (
+    CaseSpec,
+    CheckDef,
+    Config,
+    Exercise,
+    Inputs,
+    JudgeContext,
+    Mistake,
+    Outcome,
+    case_error,
+    error_text,
+    mismatch,
+    probe,
+    spread_batchnorm,
+)
 
 DEFAULT = Config("default", kwargs={"in_features": 20, "hidden": 64, "out_features": 3, "p": 0.5})
 PROBE = Config("probe", kwargs={"in_features": 12, "hidden": 32, "out_features": 32, "p": 0.25})

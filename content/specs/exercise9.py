@@ -15,9 +15,21 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.isolation.plain import error_text
-from grader.judging.checks import CheckDef, JudgeContext, Outcome, all_cases
-from grader.judging.spec import CaseSpec, Config, Exercise, Inputs, Mistake, probe, spread_batchnorm
+from grader.authoring import (
+    CaseSpec,
+    CheckDef,
+    Config,
+    Exercise,
+    Inputs,
+    JudgeContext,
+    Mistake,
+    Outcome,
+    all_cases,
+    error_text,
+    materialize,
+    probe,
+    spread_batchnorm,
+)
 
 DOWNSAMPLE = "grader.isolation.constructors:downsample"
 STRIDE2 = Config("stride2", (8, 16), {"stride": 2, "downsample": {"__build__": DOWNSAMPLE,
@@ -78,8 +90,6 @@ class BasicBlockSpec(Exercise):
     expected_calls = {"conv1": (1,), "bn1": (1,), "conv2": (1,), "bn2": (1,)}
 
     def reference(self, config: Config) -> nn.Module:
-        from grader.isolation.child import materialize
-
         return spread_batchnorm(BasicBlockReference(*config.args, **materialize(dict(config.kwargs))))
 
     def inputs(self, config: Config, batch: int, gen: torch.Generator, variant) -> Inputs:
