@@ -123,6 +123,31 @@ def test_a_pack_exercise_is_bundled_with_its_spec_and_graded(bundle: Path, tmp_p
     assert "no file named exercise2.py" in results["output"]  # the other exercise: not submitted
 
 
+def test_classroom_copies_a_pack_exercise_and_its_workflow_grades_it(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A course pack's exercise: its spec, YAML and stub (no solution) are copied into the repository,
+    the workflow puts that copy on FORWARDLAB_CONTENT_PATH, and the workflow's own command, run there
+    with that path alone, grades a correct file 0."""
+    pack = ROOT / "examples" / "packs" / "transformer"
+    monkeypatch.setenv("FORWARDLAB_CONTENT_PATH", str(pack))
+    repo = tmp_path / "repo"
+    assert main(["classroom", "layernorm", "2", "--dir", str(repo)]) == 0
+    workflow = yaml.safe_load((repo / ".github" / "workflows" / "classroom.yml").read_text())
+    job = workflow["jobs"]["autograding"]
+    assert job["env"] == {"FORWARDLAB_CONTENT_PATH": "${{ github.workspace }}/.forwardlab/packs/1-transformer"}
+    copied = repo / ".forwardlab" / "packs" / "1-transformer"
+    assert sorted(p.relative_to(copied).as_posix() for p in copied.rglob("*") if p.is_file()) == \
+        ["exercises/layernorm.py", "exercises/layernorm.yaml", "specs/layernorm.py"]
+    command = next(s["with"]["command"] for s in job["steps"] if s.get("id") == "layernorm")
+    assert command == "grader check layernorm exercises/layernorm.py"
+    monkeypatch.setenv("FORWARDLAB_CONTENT_PATH", job["env"]["FORWARDLAB_CONTENT_PATH"].replace(
+        "${{ github.workspace }}", str(repo)))
+    (repo / "exercises").mkdir()
+    shutil.copy(pack / "solutions" / "layernorm.py", repo / "exercises" / "layernorm.py")
+    monkeypatch.chdir(repo)
+    assert main(command.split()[1:]) == 0
+
+
 def test_classroom_workflow(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "grader", "classroom", "2", "3", "--dir", str(tmp_path)]
     assert subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=120).returncode == 0
