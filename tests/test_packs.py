@@ -328,6 +328,34 @@ def test_an_id_two_packs_declare_is_an_error_naming_both_and_only_that_id_fails(
     assert any("declared twice" in p for p in registry.problems())
 
 
+def test_the_app_lists_a_packs_problems_with_the_contents(tmp_path: Path, monkeypatch) -> None:
+    """The terminal app's home lists what keeps a pack's exercise from being graded (here an id two packs
+    declare, and a spec without its YAML) beside the content files' own problems; the rest opens."""
+    from tui_support import run_async
+
+    from grader.course.content import default_content_dir
+    from grader.course.progress import ProgressStore
+    from tui.app import ForwardLabApp
+
+    first, second = scaffold(tmp_path / "one", "clash"), scaffold(tmp_path / "two", "clash", "own")
+    (second / "exercises" / "own.yaml").unlink()
+    on_path(monkeypatch, first, second)
+    store = ProgressStore(tmp_path / "progress.sqlite3")
+    app = ForwardLabApp(store, content_dirs=[default_content_dir(), first, second])
+
+    @run_async
+    async def drive() -> None:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await pilot.pause()
+            listing = str(app.screen.query_one("#problem-list").render())
+            assert "exercise id 'clash' is declared twice" in listing, listing
+            assert "own.yaml" in listing, listing
+            assert listing.count("declared twice") == 1  # the pack's problem is not repeated from the contents
+
+    drive()
+    store.close()
+
+
 def test_a_pack_folder_that_does_not_exist_is_a_problem_not_a_crash(tmp_path: Path, monkeypatch) -> None:
     on_path(monkeypatch, tmp_path / "nowhere")
     assert registry.exercise_ids()[0] == "exercise1"

@@ -18,7 +18,8 @@ from textual.binding import Binding
 from textual.notifications import Notify
 from textual.screen import Screen
 
-from grader.course.content import load_course
+from grader.api import catalogue_problems
+from grader.course.content import Problem, load_course
 from grader.course.progress import ProgressStore
 from tui.commands import CourseCommands
 from tui.screens.exercise_screen import ExerciseScreen
@@ -79,6 +80,11 @@ class ForwardLabApp(App[None]):
         # Shuffles answer options on every attempt; tests pass a seeded one.
         self.rng = rng or random.Random()
         self.course = load_course(list(content_dirs) if content_dirs is not None else None)
+        shown = {str(p) for p in self.course.problems}
+        # and what keeps a course pack's exercise from being graded (an id two packs declare, a pack
+        # refused as unsafe, a spec without its YAML): the grader's catalogue, not the content files
+        self.problems: list[Problem | str] = [*self.course.problems,
+                                              *(p for p in catalogue_problems() if p not in shown)]
         self._client_factory = grading_client or partial(_real_client, store.path)
         self._client: GradingClient | None = None
         self._client_warm = False

@@ -46,7 +46,7 @@ class HomeScreen(LabScreen):
             outline.border_subtitle = "↑↓ move · Enter open"
             yield outline
             with Vertical(id="home-side"):
-                panel = ProgressPanel(self.lab.course.problems, id="progress-panel")
+                panel = ProgressPanel(self.lab.problems, id="progress-panel")
                 panel.border_title = "Your progress"
                 yield panel
                 modes = ModeMenu(id="mode-menu")

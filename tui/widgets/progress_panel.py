@@ -19,7 +19,7 @@ from tui.widgets.course_outline import KIND_LABELS, short_title
 class ProgressPanel(VerticalScroll):
     """The home screen's side panel; `show` refreshes it from the outline's standing."""
 
-    def __init__(self, problems: Sequence[Problem], *, id: str | None = None) -> None:
+    def __init__(self, problems: Sequence[Problem | str], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.problems = list(problems)
 
@@ -30,7 +30,8 @@ class ProgressPanel(VerticalScroll):
         yield Static(id="up-next")
         if self.problems:
             # Broken content is listed, never fatal: the rest of the course still works.
-            listing = "\n".join(str(p).replace(p.file, short_path(p.file), 1) for p in self.problems)
+            listing = "\n".join(p if isinstance(p, str) else str(p).replace(p.file, short_path(p.file), 1)
+                                for p in self.problems)
             yield Collapsible(Static(Content(listing), id="problem-list"),
                               title=f"⚠ {plural(len(self.problems), 'content problem')}",
                               collapsed=False, id="problems")
