@@ -140,3 +140,42 @@ def test_only_what_the_class_needs_is_kept() -> None:
     fixed_later = [("In [1]", "class Net(nn.Module:\n    pass"), *cells]
     assert extract(fixed_later, "Net").text == code.text
     assert "class Net(nn.Module:" in extract(fixed_later[:1], "Net").text
+
+
+def _notebook(folder: Path, name: str, class_cell: str) -> Path:
+    """A saved notebook of three executed code cells: imports and helpers (In [1], In [2]), the class (In [3])."""
+    nb = nbformat.v4.new_notebook()
+    sources = ["import torch\nfrom torch import nn\n%matplotlib inline",
+               "HIDDEN = 128\n\ndef flat(x):\n    return x.flatten(1)", class_cell]
+    nb.cells = [nbformat.v4.new_code_cell(source, execution_count=i) for i, source in enumerate(sources, 1)]
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+def test_trace_and_train_run_a_notebooks_class(tmp_path: Path) -> None:
+    """`grader trace` and `grader train` take a notebook as `grader check` does: the class's cells run
+    (the magic does not), and an error names the cell and its line."""
+    from grader.isolation.portable import start_worker
+    from grader.isolation.training import Settings
+    from grader.modes.trace import trace_file
+    from grader.modes.train import train_file
+
+    right = _notebook(tmp_path, "right.ipynb", CLASS.format(tail=""))
+    raises = _notebook(tmp_path, "raises.ipynb", CLASS.format(tail="").replace("return self.fc2(h)",
+                                                                               "raise ValueError('not yet')"))
+    empty = _notebook(tmp_path, "empty.ipynb", "x = 1")
+    zygote = start_worker()
+    try:
+        traced = trace_file("exercise2", right, zygote=zygote)
+        assert traced["status"] == "match" and traced["file"] == str(right), traced.get("error")
+        failed = trace_file("exercise2", raises, zygote=zygote)
+        assert failed["status"] == "error"
+        assert "In [3], line 11, in forward: raise ValueError('not yet')" in failed["error"], failed["error"]
+        assert str(tmp_path / "raises.py") not in str(failed)  # the extracted file is never named
+        missing = trace_file("exercise2", empty, zygote=zygote)
+        assert missing["status"] == "error" and "no code cell defines class DigitClassifier" in missing["error"]
+        trained = train_file("exercise2", right, Settings(epochs=1), zygote=zygote)
+        assert trained["status"] == "ok" and trained["accuracy"] > 0.5, trained
+    finally:
+        zygote.close()

@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "a few values, and whether each stage matches the reference. "
                                    "Exit code 0 when your output matches the reference's, 1 otherwise.")
     add_exercise(p)
-    p.add_argument("file", nargs="?", metavar="FILE", help="your file (default: the workspace's exercises/EXERCISE.py)")
+    p.add_argument("file", nargs="?", metavar="FILE",
+                   help="your .py file or notebook (.ipynb) (default: the workspace's exercises/EXERCISE.py)")
     p.add_argument("--batch", type=int, default=None, metavar="N",
                    help="batch size (default: 64 digits for exercises 2 and 3, else the exercise's own)")
     p.add_argument("--json", action="store_true", help="print the trace as JSON")

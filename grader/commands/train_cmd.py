@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "It starts from the same weights as the reference; a seed gives one curve. "
                                    "Exit code 0 when training ran to the end, 1 when your model could not be trained.")
     add_exercise(p)
-    p.add_argument("file", nargs="?", metavar="FILE", help="your file (default: the workspace's exercises/EXERCISE.py)")
+    p.add_argument("file", nargs="?", metavar="FILE",
+                   help="your .py file or notebook (.ipynb) (default: the workspace's exercises/EXERCISE.py)")
     p.add_argument("--epochs", type=int, metavar="N", help=f"passes over the data, 1-{MAX_EPOCHS} (default: 5)")
     p.add_argument("--seed", type=int, help="seed of the starting weights and the shuffling (default: 0)")
     p.add_argument("--lr", type=float, help="learning rate (default: 0.001)")

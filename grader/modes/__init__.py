@@ -2,6 +2,6 @@
 learner's own model, run in an isolated child (`run`) and compared with the reference here; both
 carry `grader check`'s verdict on the file (`verdict`), so that neither flatters a wrong forward.
 
-May import: grader.grading, grader.judging, grader.course, grader.isolation, grader.report,
+May import: grader.grading, grader.judging, grader.course, grader.isolation, grader.sources, grader.report,
 grader.errors, grader.wording.
 """

@@ -88,15 +88,7 @@ def tell(report: Report, graded: Source, graded_path: str, source: Source,
          lines: Mapping[int, int] | None = None, same_as: str | None = None) -> Report:
     """`report` (what the child said of `graded`, loaded from `graded_path`) as the report of
     `source`: its label, its path, its places. `lines` maps graded lines to `source`'s (a copy)."""
-    def line(n: int) -> int:
-        return n if lines is None else lines.get(n, n)
-
-    def reword(text: str) -> str:
-        text = SYNTAX_AT.sub(lambda m: f'File "{source.path}", {source.place(line(int(m["line"])))}'
-                             if m["path"] == graded_path else m[0], text)
-        text = _raised_at(text, graded, source, line)
-        return text.replace(graded_path, str(source.path))
-
+    reword = reworder(graded, graded_path, source, lines)
     checks = []
     for check in report.checks:
         message = reword(check.message)
@@ -105,6 +97,21 @@ def tell(report: Report, graded: Source, graded_path: str, source: Source,
         checks.append(dataclasses.replace(check, message=message))
     return dataclasses.replace(report, file=source.label, checks=checks, output=reword(report.output),
                                same_as=same_as)
+
+
+def reworder(graded: Source, graded_path: str, source: Source,
+             lines: Mapping[int, int] | None = None) -> Callable[[str], str]:
+    """What the child said of `graded` (loaded from `graded_path`), said of `source`: its path, its
+    places (a notebook's cells) and its own text of each line named."""
+    def line(n: int) -> int:
+        return n if lines is None else lines.get(n, n)
+
+    def reword(text: str) -> str:
+        text = SYNTAX_AT.sub(lambda m: f'File "{source.path}", {source.place(line(int(m["line"])))}'
+                             if m["path"] == graded_path else m[0], text)
+        text = _raised_at(text, graded, source, line)
+        return text.replace(graded_path, str(source.path))
+    return reword
 
 
 def _raised_at(text: str, graded: Source, source: Source, line: Callable[[int], int]) -> str:
