@@ -156,6 +156,7 @@ def _notebook(folder: Path, name: str, class_cell: str) -> Path:
 def test_trace_and_train_run_a_notebooks_class(tmp_path: Path) -> None:
     """`grader trace` and `grader train` take a notebook as `grader check` does: the class's cells run
     (the magic does not), and an error names the cell and its line."""
+    from grader import api
     from grader.isolation.portable import start_worker
     from grader.isolation.training import Settings
     from grader.modes.trace import trace_file
@@ -165,6 +166,8 @@ def test_trace_and_train_run_a_notebooks_class(tmp_path: Path) -> None:
     raises = _notebook(tmp_path, "raises.ipynb", CLASS.format(tail="").replace("return self.fc2(h)",
                                                                                "raise ValueError('not yet')"))
     empty = _notebook(tmp_path, "empty.ipynb", "x = 1")
+    with_check = api.trace("exercise2", right)  # with `grader check`'s verdict on the notebook, as the CLI shows it
+    assert with_check["status"] == "match" and with_check["check"]["status"] == "pass", with_check["check"]
     zygote = start_worker()
     try:
         traced = trace_file("exercise2", right, zygote=zygote)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from grader.grading import Grader, submission_paths
+from grader.grading import Grader
 from grader.isolation.worker import Zygote
 from grader.report import Report
 
@@ -32,8 +32,7 @@ def check_summary(report: Report) -> dict:
 def checked(grader: Grader, exercise_id: str, file: str | Path | None, run: Callable[[Zygote], dict]) -> dict:
     """Grade `file` on `grader`, then `run(zygote)` the mode on its warm zygote; the mode's result with
     "check" added."""
-    (path, label), = submission_paths(exercise_id, [file])
-    report = grader.grade(grader.prepared(exercise_id, "cpu"), path, label)
+    report, = grader.check(exercise_id, [file])  # the one grading path: a notebook is read as check reads it
     return {**run(grader.zygotes[0]), "check": check_summary(report)}
 
 
