@@ -18,11 +18,15 @@ ReportStatus = Literal["pass", "fail", "not-started"]
 # and C1 controls but newline and tab, bidirectional overrides that reorder what is shown, lone surrogates
 # (no encoder writes them: printing one crashed the text report).
 UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]")
+# and in a one-line field (a file name: a newline in it would start a line that looks like the report's own)
+UNPRINTABLE_IN_LINE = re.compile(f"{UNPRINTABLE.pattern}|[\n\t]")
+ONE_LINE_FIELDS = frozenset({"exercise", "file", "status", "device", "same_as", "id", "category", "blocked_by"})
 
 
-def printable(text: str) -> str:
-    """`text` safe for a terminal and any encoder: controls shown as \\xNN or \\uNNNN, lone surrogates as U+FFFD."""
-    return UNPRINTABLE.sub(_escape, text)
+def printable(text: str, one_line: bool = False) -> str:
+    """`text` safe for a terminal and any encoder: controls shown as \\xNN or \\uNNNN, lone surrogates as U+FFFD;
+    `one_line`: newlines and tabs too."""
+    return (UNPRINTABLE_IN_LINE if one_line else UNPRINTABLE).sub(_escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -48,7 +52,7 @@ def _clean_strings(obj: Any) -> None:
     for f in fields(obj):
         value = getattr(obj, f.name)
         if isinstance(value, str):
-            setattr(obj, f.name, printable(value))
+            setattr(obj, f.name, printable(value, one_line=f.name in ONE_LINE_FIELDS))
 
 
 # how a failing check names the known mistake the learner's output matches (grader.judging.checks)

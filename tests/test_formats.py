@@ -152,3 +152,21 @@ def test_the_text_report_shows_a_learners_controls_as_text_and_never_crashes() -
     text.encode("utf-8")
     assert "\x1b" not in text and "\r" not in text and "\u202e" not in text and "\x9b" not in text
     assert text.count("\\x1b[32m✓ PASS\\x1b[0m") >= 4 and "\\u202e" in text and "\ufffd" in text
+
+
+def test_a_newline_in_a_file_name_cannot_start_a_line_of_the_report() -> None:
+    """A file named 'a.py\\nexercise2 DigitClassifier  PASS ...' would print a fake header line of its own:
+    in one-line fields (file, ids) a newline or tab is shown as text; messages keep their lines."""
+    from rich.console import Console
+
+    from grader.output.text import print_report
+
+    fake = "exercise2 DigitClassifier  PASS  29/29 checks passed"
+    report = Report("exercise2", f"a.py\n{fake}\tb.py", "fail", checks=[
+        CheckResult("load/import", "load", "fail", "line one\nline two")])
+    assert report.file == f"a.py\\x0a{fake}\\x09b.py"
+    assert report.checks[0].message == "line one\nline two"
+    out = io.StringIO()
+    print_report(report, "Digits", Console(file=out, width=300, force_terminal=True, color_system=None))
+    assert not [line for line in out.getvalue().splitlines() if line.startswith(fake)], out.getvalue()
+    assert json.loads(render([report], "json", many=False))["file"] == report.file
