@@ -182,3 +182,21 @@ def test_trace_and_train_run_a_notebooks_class(tmp_path: Path) -> None:
         assert trained["status"] == "ok" and trained["accuracy"] > 0.5, trained
     finally:
         zygote.close()
+
+
+def test_hostile_notebooks_fail_alone_and_never_take_down_the_batch(grader_session, tmp_path: Path) -> None:
+    """The parent reads a notebook as JSON and syntax trees: JSON nested 100,000 deep, a cell Python's parser
+    overflows on, and a cell whose tree is 1,500 levels deep each get a report (no RecursionError or
+    MemoryError in the grader, which ended the whole batch with exit 3), and the batch goes on."""
+    from conftest import SUBMISSIONS
+
+    nested = tmp_path / "nested.ipynb"
+    nested.write_text("[" * 100_000 + "]" * 100_000)
+    overflow = _notebook(tmp_path, "overflow.ipynb", CLASS.format(tail="") + "\n\nONE = " + "-" * 7000 + "1\n")
+    deep = _notebook(tmp_path, "deep.ipynb", CLASS.format(tail="") + "\n\nONE = 1" + " - 1 + 1" * 750 + "\n")
+    correct = SUBMISSIONS / "exercise2" / "correct_modules.py"
+    reports = grader_session.check("exercise2", [nested, overflow, deep, correct, correct])
+    assert [r.status for r in reports] == ["fail", "fail", "fail", "pass", "pass"]
+    assert "its JSON is nested too deeply" in reports[0].first_failure.message
+    assert reports[1].first_failure.id == "load/import"
+    assert "parser ran out of stack" in reports[1].first_failure.message

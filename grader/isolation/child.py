@@ -21,6 +21,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from types import CodeType
 
 import torch
 from torch import nn
@@ -237,7 +238,10 @@ def load_class(path: str, class_name: str) -> tuple[type | None, dict]:
         module.__file__ = reachable(path)  # its folder may be out of reach by name (see isolate)
         sys.modules["submission"] = module
         # the grader's copy, read before isolation (see _read_inputs_now)
-        exec(compile("".join(linecache.getlines(path)), path, "exec", dont_inherit=True), module.__dict__)
+        code = _compiled("".join(linecache.getlines(path)), path)
+        if isinstance(code, str):
+            return None, {"failed_at": "import", "error": code}
+        exec(code, module.__dict__)
     except SyntaxError as err:
         text = "".join(traceback.format_exception_only(type(err), err)).rstrip()
         return None, {"failed_at": "import", "error": f"syntax error in your file:\n{text}"}
@@ -250,6 +254,17 @@ def load_class(path: str, class_name: str) -> tuple[type | None, dict]:
         return None, {"failed_at": "class", "error": f"no nn.Module subclass named {class_name} in your file"
                       + (f" (found {', '.join(found)})" if found else "")}
     return cls, {}
+
+
+def _compiled(source: str, path: str) -> CodeType | str:
+    """The file compiled, or why Python's parser or compiler gave up on it: their own stack overflows as a
+    MemoryError or RecursionError on a line nested thousands of levels deep, which is not the memory
+    limit (the words say neither, so that grader.isolation.failure does not take it for one)."""
+    try:
+        return compile(source, path, "exec", dont_inherit=True)
+    except (MemoryError, RecursionError):
+        return ("Python could not compile your file: its parser ran out of stack (an expression nested "
+                "thousands of levels deep, or a file far too large?)")
 
 
 def _where(err: BaseException, path: str, what: str) -> str:

@@ -18,6 +18,8 @@ import symtable
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from grader.sources.syntax import parse
+
 # lines IPython transforms, which Python could not parse: a magic or shell escape (also assigned,
 # `files = !ls`) and help (`obj?`, `??obj`); each becomes `pass` in place
 IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|[\w.]+\s*=\s*[%!]|\?{1,2}[\w.]+\s*$|[\w.]+\?{1,2}\s*$)")
@@ -43,6 +45,8 @@ def notebook_cells(data: bytes) -> list[tuple[str, str]]:
         notebook = json.loads(data)
     except (ValueError, UnicodeDecodeError) as err:
         raise NotebookError(f"this notebook cannot be read: it is not JSON ({err})") from None
+    except RecursionError:
+        raise NotebookError("this notebook cannot be read: its JSON is nested too deeply to be a notebook") from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise NotebookError("this notebook cannot be read: it has no list of cells (nbformat 4 is needed: "
                             "open and save it in a current Jupyter)")
@@ -61,7 +65,7 @@ def python_lines(source: str) -> list[str]:
     """A cell's lines with IPython syntax made `pass` (same indentation, same line numbers); [] for a
     cell that a cell magic makes something else than Python. A cell that parses is left as it is."""
     lines = source.splitlines()
-    if _parses(source):
+    if parse(source) is not None:
         return lines
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is not None and lines[first].lstrip().startswith("%%"):
@@ -70,14 +74,6 @@ def python_lines(source: str) -> list[str]:
             return []
         lines[first] = ""
     return [line[:len(line) - len(line.lstrip())] + "pass" if IPYTHON_LINE.match(line) else line for line in lines]
-
-
-def _parses(source: str) -> bool:
-    try:
-        ast.parse(source)
-    except (SyntaxError, ValueError):
-        return False
-    return True
 
 
 @dataclass
@@ -99,9 +95,8 @@ def extract(cells: Sequence[tuple[str, str]], class_name: str) -> Extract:
     statements: list[_Statement] = []
     broken: dict[int, list[str]] = {}  # cells kept whole, for the syntax error the learner must see
     for i, cell in enumerate(lines):
-        try:
-            tree = ast.parse("\n".join(cell))
-        except (SyntaxError, ValueError):
+        tree = parse("\n".join(cell))
+        if tree is None:
             if re.search(rf"^\s*class\s+{re.escape(class_name)}\b", "\n".join(cell), re.M):
                 broken[i] = cell
             continue

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import hashlib
 
+from grader.sources.syntax import parse
+
 # reading variables by name: renaming them could change what such code does
 DYNAMIC = frozenset({"eval", "exec", "locals", "vars", "globals", "compile", "__import__", "f_locals",
                      "f_globals", "sys", "inspect"})
@@ -20,9 +22,8 @@ COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 def canonical_tree(text: str) -> ast.Module | None:
     """The syntax tree with docstrings dropped and local variables renamed in order of binding
     (`<0>`, `<1>`: names no source can hold); None when the text does not parse."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    tree = parse(text)
+    if tree is None:
         return None
     for node in ast.walk(tree):
         _drop_docstring(node)
