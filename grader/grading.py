@@ -269,11 +269,14 @@ def submission_paths(exercise_id: str, files: Iterable[str | Path | None]) -> li
         label = str(f) if f is not None else str(default_file(exercise_id, relative=True))
         path = Path(f) if f is not None else default_file(exercise_id)
         try:
-            missing = stat.S_ISDIR(path.stat().st_mode)
+            folder, missing = stat.S_ISDIR(path.stat().st_mode), False
         except FileNotFoundError:
-            missing = not path.is_symlink()
+            folder, missing = False, not path.is_symlink()
         except OSError:
-            missing = False
+            folder = missing = False
+        if folder:
+            raise UsageError(f"{label} is a folder: give the file in it to grade (a .py or .ipynb file, "
+                             f"e.g. {Path(label) / (exercise_id + '.py')})")
         if missing:
             raise UsageError(f"no such file: {label}" + ("" if f is not None else
                              " (run `grader init` to create the exercises, or pass a FILE)"))

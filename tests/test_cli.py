@@ -136,6 +136,7 @@ def test_check_without_file_grades_the_workspace_stub(grader) -> None:
 @pytest.mark.parametrize(("args", "says"), [
     (("check", "99", CORRECT), "valid: exercise1, exercise2"),
     (("check", "exercise2", "no_such_file.py"), "no such file: no_such_file.py"),
+    (("check", "exercise2", str(Path(CORRECT).parent)), "is a folder: give the file in it to grade"),
     (("check", "2"), "grader init"),  # no workspace here: the default file is missing
     (("check", "2", CORRECT, "--format", "xml"), "invalid choice: 'xml'"),
     (("check", "2", CORRECT, "--device", "tpu"), "invalid choice: 'tpu'"),
@@ -143,7 +144,8 @@ def test_check_without_file_grades_the_workspace_stub(grader) -> None:
     (("check", "2", CORRECT, "--no-such-option"), "unrecognized arguments"),
     (("hint", "banana"), "valid: exercise1"),
     (("frobnicate",), "invalid choice"),
-], ids=["unknown-exercise", "missing-file", "no-workspace", "format", "device", "jobs", "option", "hint", "command"])
+], ids=["unknown-exercise", "missing-file", "folder", "no-workspace", "format", "device", "jobs", "option", "hint",
+        "command"])
 def test_usage_errors_exit_2_with_one_line(grader, args: tuple, says: str) -> None:
     result = grader(*args)
     assert result.returncode == 2, result.stdout + result.stderr
