@@ -187,16 +187,25 @@ def test_trace_and_train_run_a_notebooks_class(tmp_path: Path) -> None:
 def test_hostile_notebooks_fail_alone_and_never_take_down_the_batch(grader_session, tmp_path: Path) -> None:
     """The parent reads a notebook as JSON and syntax trees: JSON nested 100,000 deep, a cell Python's parser
     overflows on, and a cell whose tree is 1,500 levels deep each get a report (no RecursionError or
-    MemoryError in the grader, which ended the whole batch with exit 3), and the batch goes on."""
+    MemoryError in the grader, which ended the whole batch with exit 3); a long chain of statements is
+    followed in linear time; too many statements or too much code is refused, saying so. The batch goes on."""
     from conftest import SUBMISSIONS
 
     nested = tmp_path / "nested.ipynb"
     nested.write_text("[" * 100_000 + "]" * 100_000)
     overflow = _notebook(tmp_path, "overflow.ipynb", CLASS.format(tail="") + "\n\nONE = " + "-" * 7000 + "1\n")
     deep = _notebook(tmp_path, "deep.ipynb", CLASS.format(tail="") + "\n\nONE = 1" + " - 1 + 1" * 750 + "\n")
+    # a chain of statements each cell needs (every pass over all statements took minutes at 20,000 cells),
+    # more statements than the parent analyses, and more code than it parses
+    chain = _notebook(tmp_path, "chain.ipynb", "a0 = 0\n" + "".join(f"a{i} = a{i - 1}\n" for i in range(1, 4000))
+                      + CLASS.format(tail="").replace("super().__init__()", "super().__init__()\n        a3999"))
+    many = _notebook(tmp_path, "many.ipynb", CLASS.format(tail="") + "\n" + "a = 1\n" * 5001)
+    big = _notebook(tmp_path, "big.ipynb", CLASS.format(tail="") + "\n" + "# padding\n" * 60_000)
     correct = SUBMISSIONS / "exercise2" / "correct_modules.py"
-    reports = grader_session.check("exercise2", [nested, overflow, deep, correct, correct])
-    assert [r.status for r in reports] == ["fail", "fail", "fail", "pass", "pass"]
+    reports = grader_session.check("exercise2", [nested, overflow, deep, chain, many, big, correct, correct])
+    assert [r.status for r in reports] == ["fail", "fail", "fail", "pass", "fail", "fail", "pass", "pass"]
     assert "its JSON is nested too deeply" in reports[0].first_failure.message
     assert reports[1].first_failure.id == "load/import"
     assert "parser ran out of stack" in reports[1].first_failure.message
+    assert "more than 5,000 top-level statements" in reports[4].first_failure.message
+    assert "more than 512 KB of code" in reports[5].first_failure.message

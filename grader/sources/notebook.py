@@ -24,6 +24,10 @@ from grader.sources.syntax import parse
 # `files = !ls`) and help (`obj?`, `??obj`); each becomes `pass` in place
 IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|[\w.]+\s*=\s*[%!]|\?{1,2}[\w.]+\s*$|[\w.]+\?{1,2}\s*$)")
 CELL_MAGICS_RUNNING_PYTHON = ("time", "capture")
+# top-level statements the parent analyses (about 0.2 ms each): a notebook of 400,000 one-line
+# statements held the grader for 39 s; real notebooks have hundreds
+MAX_STATEMENTS = 5_000
+MAX_CODE = 512 * 1024  # characters of code cells the parent parses: parsing alone takes seconds per MB
 
 
 class NotebookError(ValueError):
@@ -58,15 +62,32 @@ def notebook_cells(data: bytes) -> list[tuple[str, str]]:
         source = "".join(source) if isinstance(source, list) else str(source)
         count = cell.get("execution_count")
         cells.append((f"In [{count}]" if isinstance(count, int) else f"cell {index}", source))
+    if sum(len(source) for _, source in cells) > MAX_CODE:
+        raise NotebookError(f"this notebook holds more than {MAX_CODE // 1024} KB of code, more than the grader "
+                            "reads: keep the class and what it needs in a smaller notebook or a .py file")
     return cells
 
 
 def python_lines(source: str) -> list[str]:
     """A cell's lines with IPython syntax made `pass` (same indentation, same line numbers); [] for a
     cell that a cell magic makes something else than Python. A cell that parses is left as it is."""
+    return source.splitlines() if parse(source) is not None else _ipython_as_pass(source)
+
+
+def _python_cell(source: str) -> tuple[list[str], ast.Module | None]:
+    """A cell's lines as `python_lines` makes them and their syntax tree (None: it does not parse), parsed
+    once when the cell is Python; the tree is of the lines joined, so that its line numbers are theirs
+    (str.splitlines also splits at characters Python's tokenizer does not, such as U+2028)."""
     lines = source.splitlines()
-    if parse(source) is not None:
-        return lines
+    tree = parse("\n".join(lines))
+    if tree is not None:
+        return lines, tree
+    lines = _ipython_as_pass(source)
+    return lines, parse("\n".join(lines))
+
+
+def _ipython_as_pass(source: str) -> list[str]:
+    lines = source.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is not None and lines[first].lstrip().startswith("%%"):
         magic = lines[first].lstrip()[2:].split(maxsplit=1)
@@ -91,15 +112,19 @@ def extract(cells: Sequence[tuple[str, str]], class_name: str) -> Extract:
     A cell that does not parse is kept whole only when it would define the class and no other cell
     does (then the child reports its syntax error, naming the cell); otherwise, as in the kernel, it
     defined nothing, and is left out."""
-    lines = [python_lines(source) for _, source in cells]
+    parsed = [_python_cell(source) for _, source in cells]
+    lines = [cell for cell, _ in parsed]
     statements: list[_Statement] = []
     broken: dict[int, list[str]] = {}  # cells kept whole, for the syntax error the learner must see
-    for i, cell in enumerate(lines):
-        tree = parse("\n".join(cell))
+    for i, (cell, tree) in enumerate(parsed):
         if tree is None:
             if re.search(rf"^\s*class\s+{re.escape(class_name)}\b", "\n".join(cell), re.M):
                 broken[i] = cell
             continue
+        if len(statements) + len(tree.body) > MAX_STATEMENTS:
+            raise NotebookError(f"this notebook has more than {MAX_STATEMENTS:,} top-level statements, more than "
+                                f"the grader reads: put class {class_name} and what it needs in a smaller notebook "
+                                "or a .py file")
         statements += [_statement(i, node) for node in tree.body]
     kept = _needed(statements, class_name)
     future = [s for s in kept if isinstance(s.node, ast.ImportFrom) and s.node.module == "__future__"]
@@ -117,16 +142,25 @@ def extract(cells: Sequence[tuple[str, str]], class_name: str) -> Extract:
 
 
 def _needed(statements: list[_Statement], class_name: str) -> list[_Statement]:
-    """Statements binding (or changing) a needed name, needed names growing until nothing changes."""
-    needed, kept = {class_name}, [False] * len(statements)
-    grew = True
-    while grew:
-        grew = False
-        for i, s in enumerate(statements):
-            future = isinstance(s.node, ast.ImportFrom) and s.node.module == "__future__"
-            if not kept[i] and (future or (s.binds | s.changes) & needed):
-                kept[i], grew = True, True
-                needed |= s.needs
+    """Statements binding (or changing) a needed name, and `from __future__` imports; a kept statement's
+    names are needed too. Each name is followed once (a chain of 20,000 cells took minutes when every
+    pass rescanned every statement)."""
+    binding: dict[str, list[int]] = {}
+    for i, s in enumerate(statements):
+        for name in s.binds | s.changes:
+            binding.setdefault(name, []).append(i)
+    kept = [isinstance(s.node, ast.ImportFrom) and s.node.module == "__future__" for s in statements]
+    todo = [class_name, *(name for s, keep in zip(statements, kept, strict=True) if keep for name in s.needs)]
+    followed: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in followed:
+            continue
+        followed.add(name)
+        for i in binding.get(name, ()):
+            if not kept[i]:
+                kept[i] = True
+                todo += statements[i].needs
     return [s for s, keep in zip(statements, kept, strict=True) if keep]
 
 

@@ -66,7 +66,10 @@ def cells_source(path: Path, label: str, cells: list[tuple[str, str]], class_nam
                  defined_as: str | None = None) -> Source:
     """The code of `cells` (name, source) that `class_name` needs; `defined_as`: the name the cells
     give the class, when another (it is then bound to `class_name` too)."""
-    code = extract(cells, defined_as or class_name)
+    try:
+        code = extract(cells, defined_as or class_name)
+    except NotebookError as err:
+        return Source(path, label, b"", problem=str(err), extracted=True)
     text, places = code.text, code.places
     if defined_as and defined_as != class_name and code.found:
         text, places = text + f"{class_name} = {defined_as}\n", (*places, f"{class_name} = {defined_as}")

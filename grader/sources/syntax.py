@@ -25,11 +25,11 @@ def parse(text: str) -> ast.Module | None:
 
 
 def _within(tree: ast.AST, limit: int) -> bool:
-    """Whether no node of `tree` is more than `limit` levels down (walked without recursion)."""
-    stack = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
+    """Whether no node of `tree` is more than `limit` levels down (walked level by level, without recursion)."""
+    level, depth = [tree], 1
+    while level:
         if depth > limit:
             return False
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        level = [child for node in level for child in ast.iter_child_nodes(node)]
+        depth += 1
     return True
