@@ -85,7 +85,7 @@ def _source(cls: type, class_name: str) -> Source:
         history = shell.history_manager.input_hist_raw
         cells = [(f"In [{n}]", text) for n, text in enumerate(history) if n and text.strip()]
         return cells_source(KERNEL, f"{cls.__name__} in this kernel", cells, class_name, "check again",
-                            defined_as=cls.__name__)
+                            defined_as=cls.__name__, bounded=False)  # a long session's history, the learner's own
     file = inspect.getsourcefile(module) if module is not None else None
     if file is None:
         raise TypeError(f"{cls.__name__} has no source to grade: define it in a notebook cell or a .py file")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.report import Report
-from grader.sources.notebook import NotebookError, extract, notebook_cells
+from grader.sources.notebook import MAX_STATEMENTS, NotebookError, extract, notebook_cells
 from grader.sources.same import fingerprint, line_map
 
 # what the child says of a line of the learner's file: its syntax errors, and where an error was raised
@@ -63,11 +63,12 @@ def load_source(path: Path, label: str, class_name: str, data: bytes | None = No
 
 
 def cells_source(path: Path, label: str, cells: list[tuple[str, str]], class_name: str, then: str,
-                 defined_as: str | None = None) -> Source:
+                 defined_as: str | None = None, bounded: bool = True) -> Source:
     """The code of `cells` (name, source) that `class_name` needs; `defined_as`: the name the cells
-    give the class, when another (it is then bound to `class_name` too)."""
+    give the class, when another (it is then bound to `class_name` too). `bounded`: a submitted file,
+    whose statements the grader caps (notebook.MAX_STATEMENTS); a learner's own kernel history is not."""
     try:
-        code = extract(cells, defined_as or class_name)
+        code = extract(cells, defined_as or class_name, MAX_STATEMENTS if bounded else None)
     except NotebookError as err:
         return Source(path, label, b"", problem=str(err), extracted=True)
     text, places = code.text, code.places
