@@ -71,13 +71,13 @@ def notebook_cells(data: bytes) -> list[tuple[str, str]]:
 def python_lines(source: str) -> list[str]:
     """A cell's lines with IPython syntax made `pass` (same indentation, same line numbers); [] for a
     cell that a cell magic makes something else than Python. A cell that parses is left as it is."""
-    return source.splitlines() if parse(source) is not None else _ipython_as_pass(source)
+    return _python_cell(source)[0]
 
 
 def _python_cell(source: str) -> tuple[list[str], ast.Module | None]:
-    """A cell's lines as `python_lines` makes them and their syntax tree (None: it does not parse), parsed
-    once when the cell is Python; the tree is of the lines joined, so that its line numbers are theirs
-    (str.splitlines also splits at characters Python's tokenizer does not, such as U+2028)."""
+    """`python_lines(source)` and their syntax tree (None: it does not parse), parsed once when the cell is
+    Python; the tree is of the lines joined, so that its line numbers are theirs (str.splitlines also
+    splits at characters Python's tokenizer does not, such as U+2028)."""
     lines = source.splitlines()
     tree = parse("\n".join(lines))
     if tree is not None:
