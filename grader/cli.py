@@ -6,10 +6,16 @@ Usage errors print one line (what is wrong and what is valid), never a traceback
 
 from __future__ import annotations
 
+import _thread
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
+from types import FrameType
 
 from grader.errors import UsageError
 
@@ -48,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        return int(args.run(args) or 0)
+        with interrupts_outside_imports():
+            return int(args.run(args) or 0)
     except UsageError as err:
         print(f"grader {args.command}: error: {err}", file=sys.stderr)
         return 2
@@ -59,6 +66,39 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         print("grader: internal error (exit 3): please report this with the traceback above", file=sys.stderr)
         return 3
+
+
+@contextlib.contextmanager
+def interrupts_outside_imports() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt, as by default, but never inside a module being imported: C
+    code that imports may swallow it (torch's NumPy set-up does, during `import torch`), and the
+    grader would then carry on for as long as its jobs take. Within an import, the interrupt is asked
+    for again a moment later, until it lands outside. Main thread only (where Python runs handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    if _importing(frame):
+        retry = threading.Timer(0.1, _thread.interrupt_main)
+        retry.daemon = True
+        retry.start()
+        return
+    raise KeyboardInterrupt
+
+
+def _importing(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib._bootstrap"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def run() -> None:

@@ -84,15 +84,19 @@ class Grader:
             self._prepared[key] = prepare(exercise_id, device, Path(self._tmp.name), self.limits, self.secret)
         return self._prepared[key]
 
-    def grade(self, prep: Prepared, file: Path, label: str, slot: int = 0, trusted: bool = False) -> Report:
+    def grade(self, prep: Prepared, file: Path, label: str, slot: int = 0, trusted: bool = False,
+              stopping: threading.Event | None = None) -> Report:
         """One submission's report, whatever happens: a file the grader will not read, a worker that
         dies (the next attempt gets a fresh one), a result no check can judge. Never raises: a batch
         never stops for one submission. `trusted`: the file is an instructor's own (grader pack test),
-        which may import the grader and its pack's specs."""
+        which may import the grader and its pack's specs. Once `stopping` is set (Ctrl-C: the batch's
+        zygotes are being closed), a lost worker is not replaced."""
         start = time.perf_counter()
         checks = [(c.id, c.category) for c in prep.checks]
         error: Exception | None = None
         for _attempt in range(2):
+            if stopping is not None and stopping.is_set():
+                break
             try:
                 zygote = self.zygotes[slot]
                 if not zygote.alive:
@@ -109,7 +113,8 @@ class Grader:
             except Exception as err:  # noqa: BLE001 - reported in this submission's result
                 error = err
                 self.zygotes[slot].close()
-        return unrunnable(prep.exercise.id, label, prep.device, checks, f"{type(error).__name__}: {error}")
+        why = "the batch was stopped" if error is None else f"{type(error).__name__}: {error}"
+        return unrunnable(prep.exercise.id, label, prep.device, checks, why)
 
     def check(self, exercise_id: str, files: Sequence[str | Path | None], *, device: str = "cpu",
               on_done: Callable[[Report], None] | None = None, store: ProgressStore | None = None,
@@ -176,11 +181,13 @@ class Grader:
             # each free worker takes the next file: one slow submission holds up only its own worker
             while not stop.is_set() and (i := _next(pending, lock)) is not None:
                 job = jobs[i]
-                done(i, self.grade(prep, job.path, job.label, slot=slot, trusted=trusted), str(job.path))
+                report = self.grade(prep, job.path, job.label, slot=slot, trusted=trusted, stopping=stop)
+                if not stop.is_set():  # a job cut short by Ctrl-C has no report to tell
+                    done(i, report, str(job.path))
 
         with ThreadPoolExecutor(len(self.zygotes)) as pool:
-            workers = [pool.submit(work, slot) for slot in range(len(self.zygotes))]
-            try:
+            try:  # Ctrl-C may land while a worker thread is still starting, too
+                workers = [pool.submit(work, slot) for slot in range(len(self.zygotes))]
                 for worker in workers:
                     _result_in_short_waits(worker)
             except BaseException:

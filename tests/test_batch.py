@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from conftest import ROOT
 
 HEAD = """import ctypes
@@ -90,6 +91,53 @@ def test_a_grader_failure_becomes_that_submissions_report() -> None:
     assert "OSError: no worker" in report.checks[0].message
 
 
+def test_once_a_batch_is_stopping_a_lost_worker_is_not_replaced() -> None:
+    """Ctrl-C closes the batch's zygotes under the jobs in flight: a job whose zygote is gone must not
+    start a fresh one and run to its time limit (the batch then outlived Ctrl-C by that long)."""
+    import threading
+
+    from grader.grading import Grader
+
+    started, closed = [], []
+
+    def lost():
+        closed.append(1)
+        raise OSError("zygote killed")
+
+    zygote = SimpleNamespace(alive=False, close=lambda: closed.append(1), wait_ready=lost)
+    fake = SimpleNamespace(zygotes=[zygote], sandbox=False, _hidden=[])
+    prep = SimpleNamespace(exercise=SimpleNamespace(id="exercise2"), device="cpu", cases={}, plan_path=Path("p"),
+                           limits=None, answers=[], checks=[SimpleNamespace(id="load/import", category="load")])
+    stopping = threading.Event()
+    stopping.set()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("grader.grading.start_worker", lambda sandbox: started.append(1) or zygote)
+        report = Grader.grade(fake, prep, Path("x.py"), "x.py", stopping=stopping)
+    assert started == [] and report.status == "fail" and "the batch was stopped" in report.checks[0].message
+
+
+def test_ctrl_c_inside_an_import_that_swallows_it_still_stops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """C code run by an import may swallow KeyboardInterrupt (torch's NumPy set-up does, during `import
+    torch`, and the grader then ran each job to its time limit): within an import the interrupt waits,
+    and lands once the import is done."""
+    import importlib
+    import time
+
+    from grader.cli import interrupts_outside_imports
+
+    (tmp_path / "swallows_interrupts.py").write_text(
+        "import signal, time\n"
+        "try:\n"
+        "    signal.raise_signal(signal.SIGINT)\n"
+        "    time.sleep(0.3)\n"
+        "except KeyboardInterrupt:\n"
+        "    pass  # lost, as in C code that clears the error\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(KeyboardInterrupt), interrupts_outside_imports():
+        importlib.import_module("swallows_interrupts")
+        time.sleep(5)
+
+
 def test_a_worker_that_dies_mid_job_gives_the_next_job_a_fresh_one(tmp_path: Path, grader_session) -> None:
     """The worker is killed from outside while a job runs: that job fails saying so; the next passes."""
     import threading
@@ -125,15 +173,15 @@ def test_ctrl_c_stops_a_batch_at_once_and_leaves_nothing_running(tmp_path: Path)
     import time
 
     files = []
-    for n in range(4):
-        (tmp_path / f"hangs{n}.py").write_text(HEAD.format(body="while True: pass"))
+    for n in range(4):  # four different loops: a batch runs identical code once
+        (tmp_path / f"hangs{n}.py").write_text(HEAD.format(body=f"while True: x = {n}"))
         files.append(str(tmp_path / f"hangs{n}.py"))
     mark = f"forwardlab-ctrl-c-{os.getpid()}"
     proc = subprocess.Popen([sys.executable, "-m", "grader", "check", "2", *files, "--jobs", "2", "--timeout", "60"],
                             cwd=ROOT, env={**os.environ, "FORWARDLAB_TEST_MARK": mark}, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while len(_marked(mark)) < 4 and time.monotonic() < deadline:  # two zygotes, each with a looping child
+    while len(_marked(mark)) < 5 and time.monotonic() < deadline:  # the CLI, two zygotes, a looping child each
         time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
     stopped = time.monotonic()
@@ -155,3 +203,34 @@ def _marked(mark: str) -> list[int]:
         except psutil.Error:
             continue
     return found
+
+
+@pytest.mark.parametrize("where", ["forward", "backward"])
+def test_ctrl_c_while_the_reference_runs_stops_the_grader(where: str) -> None:
+    """The runner reports whatever a learner's forward raises, KeyboardInterrupt included; the reference,
+    run in the parent, must let Ctrl-C through (it was reported as "the reference raised", exit 2)."""
+    import torch
+
+    from grader.isolation.runner import run_case
+
+    class Interrupted(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            raise KeyboardInterrupt
+
+    class Model(torch.nn.Module):
+        def forward(self, x):
+            if where == "forward":
+                raise KeyboardInterrupt
+            return Interrupted.apply(x)
+
+    x = torch.ones(2, 3)
+    case = {"id": "values/main", "args": [x], "cotangent": torch.ones(2, 3)}
+    learner = run_case(Model(), case)
+    assert (learner["error"] or learner["grad_error"])["type"] == "KeyboardInterrupt"
+    with pytest.raises(KeyboardInterrupt):
+        run_case(Model(), case, observe=False)

@@ -296,6 +296,8 @@ def run_case(model: nn.Module, case: dict, learner_file: str | None = None, obse
                 last = model(*args, **kwargs)
             obs["repeat_output"] = plain(last)
     except BaseException as err:  # the learner's code may raise anything, SystemExit included
+        if not observe and isinstance(err, KeyboardInterrupt):
+            raise  # Ctrl-C in the parent while the reference runs: a stop, not "the reference raised"
         obs["error"] = describe_error(err, learner_file)
         if case.get("export"):  # torch.export's messages run to pages: keep the first paragraph
             obs["error"]["message"] = obs["error"]["message"].split("\n\n")[0][:600]
@@ -311,7 +313,7 @@ def run_case(model: nn.Module, case: dict, learner_file: str | None = None, obse
     obs["buffers_after"] = {n: plain(b) for n, b in model.named_buffers()}
     obs["param_names"] = sorted(params)
     if wants_grad and output is not None and obs["error"] is None:
-        obs.update(_gradients(output, case["cotangent"], params, (args, kwargs), learner_file))
+        obs.update(_gradients(output, case["cotangent"], params, (args, kwargs), learner_file, not observe))
     return obs
 
 
@@ -394,9 +396,10 @@ def exported_call(model: nn.Module, args: list, kwargs: dict) -> Any:
 
 
 def _gradients(output: Any, cotangent: Any, params: dict[str, nn.Parameter], inputs: tuple[list, dict],
-               learner_file: str | None) -> dict:
+               learner_file: str | None, interruptible: bool = False) -> dict:
     """Gradients of <output, cotangent> with respect to every parameter and every floating input, named
-    '#i' (the i-th positional argument) or by keyword."""
+    '#i' (the i-th positional argument) or by keyword. `interruptible` (the reference, in the parent):
+    Ctrl-C propagates."""
     # outputs and cotangents paired by path (dict key, index): a dict's key order does not matter
     outs = {p: t for p, t in tree_flatten_with_path(output)[0] if isinstance(t, torch.Tensor)}
     cots = {p: c for p, c in tree_flatten_with_path(cotangent)[0] if isinstance(c, torch.Tensor)}
@@ -415,6 +418,8 @@ def _gradients(output: Any, cotangent: Any, params: dict[str, nn.Parameter], inp
         names = [n for n, p in params.items() if p.requires_grad]
         grads = torch.autograd.grad(loss, [params[n] for n in names] + [t for _, t in named], allow_unused=True)
     except BaseException as err:
+        if interruptible and isinstance(err, KeyboardInterrupt):
+            raise
         return {"grad_error": describe_error(err, learner_file)}
     found = dict(zip(names, grads, strict=False))
     return {"param_grads": {n: plain(found.get(n)) for n in params},
