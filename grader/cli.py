@@ -77,20 +77,23 @@ def interrupts_outside_imports() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, _interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    retries: list[threading.Timer] = []
 
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    if _importing(frame):
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        if not _importing(frame):
+            raise KeyboardInterrupt
         retry = threading.Timer(0.1, _thread.interrupt_main)
         retry.daemon = True
         retry.start()
-        return
-    raise KeyboardInterrupt
+        retries.append(retry)
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        for retry in retries:  # none may land after this, on whatever handler comes next
+            retry.cancel()
+        signal.signal(signal.SIGINT, previous)
 
 
 def _importing(frame: FrameType | None) -> bool:
