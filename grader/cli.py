@@ -82,7 +82,7 @@ def interrupts_outside_imports() -> Iterator[None]:
     def interrupt(signum: int, frame: FrameType | None) -> None:
         if not _importing(frame):
             raise KeyboardInterrupt
-        retry = threading.Timer(0.1, _thread.interrupt_main)
+        retry = threading.Timer(0.1, _interrupt_main)
         retry.daemon = True
         retry.start()
         retries.append(retry)
@@ -94,6 +94,15 @@ def interrupts_outside_imports() -> Iterator[None]:
         for retry in retries:  # none may land after this, on whatever handler comes next
             retry.cancel()
         signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt_main() -> None:
+    """SIGINT to the main thread: a real signal wakes a blocking call there (a wait for a worker), which
+    `_thread.interrupt_main` alone would not (the only way on Windows)."""
+    if hasattr(signal, "pthread_kill"):
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+    else:
+        _thread.interrupt_main()
 
 
 def _importing(frame: FrameType | None) -> bool:

@@ -133,9 +133,11 @@ def test_ctrl_c_inside_an_import_that_swallows_it_still_stops(tmp_path: Path, mo
         "except KeyboardInterrupt:\n"
         "    pass  # lost, as in C code that clears the error\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+    start = time.monotonic()
     with pytest.raises(KeyboardInterrupt), interrupts_outside_imports():
         importlib.import_module("swallows_interrupts")
-        time.sleep(5)
+        time.sleep(30)  # a blocking wait, as for a worker to start: the interrupt must wake it
+    assert time.monotonic() - start < 20, "the interrupt landed only when the wait ended"
 
 
 def test_a_worker_that_dies_mid_job_gives_the_next_job_a_fresh_one(tmp_path: Path, grader_session) -> None:
