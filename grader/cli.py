@@ -1,6 +1,7 @@
 """`grader`: the command line. Each command is a module in grader/commands with `register` and `run`.
 
-Exit codes: 0 every check passed; 1 the submission failed; 2 usage error; 3 internal grader error.
+Exit codes: 0 every check passed; 1 the submission failed; 2 usage error; 3 internal grader error;
+130 stopped with Ctrl-C.
 Usage errors print one line (what is wrong and what is valid), never a traceback.
 """
 
@@ -34,7 +35,8 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> Parser:
     parser = Parser(prog="grader", description="Forward Lab's grader: checks your forward() against reference PyTorch "
                                                "models.",
-                    epilog="exit codes: 0 all checks passed, 1 submission failed, 2 usage error, 3 internal error")
+                    epilog="exit codes: 0 all checks passed, 1 submission failed, 2 usage error, 3 internal error, "
+                           "130 stopped with Ctrl-C")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser, required=True)
     for name in COMMANDS:
         importlib.import_module(f"grader.commands.{name}_cmd").register(sub)
